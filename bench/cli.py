@@ -1,0 +1,166 @@
+"""`bench`: the command line. Parses, calls one library function, prints.
+
+Exit codes: 0 ok, 1 a failure, 2 bad input (usage, scenario file, names),
+130 interrupted by Ctrl-C (what was measured stays in the store).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bench import doctor as doctor_mod
+from bench import scenario as scenario_mod
+from bench.errors import BenchError
+from bench.report import write_report
+from bench.runner import RunOptions, run_suite
+from bench.store import Store
+from runtimes import RUNTIMES, build_image, runtime_names
+
+DEFAULT_REPORTS = Path(os.environ.get("ISOBENCH_REPORTS", "reports"))
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+class RichProgress:
+    """The runner's Progress, drawn as a rich progress bar on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress, self._task = progress, None
+
+    def begin(self, label: str, total: int) -> None:
+        if self._task is not None:
+            self._progress.update(self._task, visible=False)
+        self._task = self._progress.add_task(label, total=total)
+
+    def advance(self) -> None:
+        self._progress.advance(self._task)
+
+    def note(self, text: str) -> None:
+        self._progress.console.print(f"[yellow]{text}[/yellow]", highlight=False)
+
+
+def _store_option(f):
+    return click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                        help="results database [default: REPORTS/isobench.sqlite]")(f)
+
+
+def _reports_option(f):
+    return click.option("--reports", "reports_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=DEFAULT_REPORTS, show_default=True, help="where reports and the store go")(f)
+
+
+def _open_store(store_path: Path | None, reports_dir: Path) -> Store:
+    return Store(store_path or reports_dir / "isobench.sqlite")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """isobench: the same workload under native, chroot, containers and VMs, measured side by side."""
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("-r", "--runtime", "runtimes", multiple=True, type=click.Choice(runtime_names()),
+              help="run only these runtimes (repeatable); native always runs as the baseline")
+@click.option("-n", "--repetitions", type=click.IntRange(1, 10_000), help="measured runs per runtime (overrides the scenario)")
+@click.option("--quick", is_flag=True, help="few, small runs: a check in about a minute, not for conclusions")
+@click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
+@click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")
+@_store_option
+@_reports_option
+def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path, reports_dir) -> None:
+    """Run scenarios: `all`, names, or paths to .toml files."""
+    scenarios = scenario_mod.select(names, scenario_dir)
+    options = RunOptions(quick=quick, repetitions=repetitions, runtimes=tuple(runtimes),
+                         command="bench " + " ".join(sys.argv[1:]))
+    with _open_store(store_path, reports_dir) as store:
+        err_console.print("building the image (cached after the first time)…")
+        image = build_image()
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=err_console, transient=False) as bar:
+                session = run_suite(scenarios, store, image, options, RichProgress(bar))
+        except KeyboardInterrupt:
+            err_console.print(f"interrupted: finished runs are kept in {store.path}; `bench report` builds a report from them")
+            sys.exit(130)
+        out_console.print(f"session {session} stored in {store.path}")
+        if not no_report:
+            out_console.print(f"report: {write_report(store, reports_dir, session)}")
+
+
+@cli.command()
+@click.option("--session", help="session id [default: the newest with runs]")
+@_store_option
+@_reports_option
+def report(session, store_path, reports_dir) -> None:
+    """Rebuild the HTML report from the store, without running anything."""
+    with _open_store(store_path, reports_dir) as store:
+        out_console.print(f"report: {write_report(store, reports_dir, session)}")
+
+
+@cli.command()
+@_store_option
+@_reports_option
+def sessions(store_path, reports_dir) -> None:
+    """List the sessions in the store."""
+    with _open_store(store_path, reports_dir) as store:
+        table = Table("session", "started (UTC)", "status", "command")
+        for s in store.sessions():
+            table.add_row(s.id, s.started_at, s.status, s.command)
+        out_console.print(table)
+
+
+@cli.command(name="list")
+@click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=scenario_mod.DEFAULT_DIR, show_default=True)
+def list_(scenario_dir) -> None:
+    """List scenarios, and runtimes with whether they can run here."""
+    table = Table("scenario", "workload", "runs", "question", title="Scenarios")
+    for s in scenario_mod.load_all(scenario_dir):
+        table.add_row(s.name, " ".join([s.mode, *s.args]), f"{s.warmup}+{s.repetitions}", s.description)
+    out_console.print(table)
+    rt = Table("runtime", "available", "what it is / why not", title="Runtimes")
+    for r in RUNTIMES:
+        a = r.available()
+        rt.add_row(r.name, "yes" if a.ok else "[red]no[/red]", r.summary if a.ok else f"{a.reason} — fix: {a.fix}")
+    out_console.print(rt)
+
+
+@cli.command()
+def doctor() -> None:
+    """Check this host and print the exact fix for anything missing."""
+    checks = doctor_mod.diagnose()
+    for c in checks:
+        mark = "[green]ok[/green]  " if c.ok else "[red]MISSING[/red]"
+        line = f"{mark} {c.name}" + (f": {c.detail}" if c.detail else "")
+        out_console.print(line + (f"\n         fix: [bold]{c.fix}[/bold]" if not c.ok and c.fix else ""), highlight=False)
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: BenchError → one line on stderr and its exit code; no traceback."""
+    try:
+        cli.main(args=argv, prog_name="bench", standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except click.UsageError as err:
+        hint = f" (see: bench {err.ctx.info_name if err.ctx and err.ctx.parent else ''} --help)".replace("  ", " ")
+        print(f"error: {err.format_message()}{hint}", file=sys.stderr)
+        sys.exit(2)
+    except click.ClickException as err:
+        print(f"error: {err.format_message()}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    except BenchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(err.exit_code)

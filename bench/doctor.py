@@ -1,0 +1,89 @@
+"""`bench doctor`: what this host lacks for the suite, and the command that fixes each.
+
+Every check is cheap and read-only; none of them changes the host.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import shutil
+import subprocess
+
+from bench.errors import ImageError
+from runtimes import RUNTIMES
+from runtimes.image import build_inputs
+
+PROVISION = "sudo scripts/provision"
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+
+
+def _check_root() -> Check:
+    if os.geteuid() == 0:
+        return Check("root", True, "running as root")
+    return Check("root", False, "namespaces, chroot and mounts need root", "run as root: sudo bench ...")
+
+
+def _check_image_inputs() -> Check:
+    try:
+        inputs = build_inputs()
+    except ImageError as err:
+        return Check("image inputs", False, str(err), PROVISION)
+    return Check("image inputs", True, f"busybox-static and {inputs['compiler']}")
+
+
+def _check_static_libc() -> Check:
+    probe = subprocess.run(["gcc", "-print-file-name=libc.a"], capture_output=True, text=True)
+    path = probe.stdout.strip()
+    if probe.returncode == 0 and os.path.isabs(path) and os.path.exists(path):
+        return Check("static libc", True, path)
+    return Check("static libc", False, "libc.a not found: the probe cannot be linked statically", "sudo apt-get install libc6-dev")
+
+
+def _check_python_deps() -> list[Check]:
+    out = []
+    for module, package in (("pandas", "pandas"), ("plotly", "plotly"), ("psutil", "psutil"), ("libvirt", "libvirt-python"),
+                            ("pytest_benchmark", "pytest-benchmark"), ("rich", "rich"), ("click", "click")):
+        try:
+            importlib.import_module(module)
+            out.append(Check(f"python: {package}", True))
+        except ImportError as err:
+            out.append(Check(f"python: {package}", False, str(err), PROVISION))
+    return out
+
+
+def _check_libvirtd() -> Check:
+    if shutil.which("virsh") is None:
+        return Check("libvirtd", False, "virsh not found (needed by the VM runtime)", PROVISION)
+    result = subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True, text=True, timeout=20)
+    if result.returncode == 0:
+        return Check("libvirtd", True, "answers on qemu:///system")
+    return Check("libvirtd", False, "not answering on qemu:///system (needed by the VM runtime)", PROVISION)
+
+
+def _check_tool(name: str, purpose: str, package: str) -> Check:
+    if shutil.which(name):
+        return Check(name, True, purpose)
+    return Check(name, False, f"not found ({purpose})", f"sudo apt-get install {package}")
+
+
+def diagnose() -> list[Check]:
+    """Every check, in the order a newcomer should fix them."""
+    checks = [_check_root(), _check_static_libc(), _check_image_inputs(), *_check_python_deps()]
+    for runtime in RUNTIMES:
+        a = runtime.available()
+        checks.append(Check(f"runtime: {runtime.name}", a.ok, a.reason or runtime.summary, a.fix))
+    checks += [
+        _check_libvirtd(),
+        _check_tool("hyperfine", "tests/perf compares the harness with it", "hyperfine"),
+        _check_tool("chromium", "the report test opens the report in it", "chromium"),
+    ]
+    return checks

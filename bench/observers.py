@@ -1,0 +1,76 @@
+"""Host-side observers: what the host sees of an instance while it runs.
+
+Memory is read from outside the instance, never trusted from inside:
+- PSS (proportional set size) of every host process of the instance, via
+  psutil (smaps_rollup): shared pages are split between the processes that
+  map them, so the sum is the instance's fair share of host RAM.
+- The instance's cgroup, when it has one, split into anonymous memory and
+  page cache (page cache is charged to whoever first read a file, so one
+  number would mislead). v1: memory.stat ``total_rss``/``total_cache``;
+  v2: memory.stat ``anon``/``file`` (Documentation/admin-guide/cgroup-v2.rst).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import psutil
+
+
+def pss_bytes(pids: Iterable[int]) -> float | None:
+    """Sum of PSS over ``pids``; processes that vanished meanwhile count as 0."""
+    total, seen = 0, 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_full_info().pss
+            seen += 1
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return float(total) if seen else None
+
+
+def _memory_stat(cgroup: Path) -> dict[str, int]:
+    stats: dict[str, int] = {}
+    try:
+        for line in (cgroup / "memory.stat").read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if value.isdigit():
+                stats[key] = int(value)
+    except OSError:
+        pass
+    return stats
+
+
+def cgroup_memory(cgroup: Path | None) -> dict[str, float]:
+    """Anonymous memory and page cache charged to ``cgroup`` (bytes); {} without one."""
+    if cgroup is None:
+        return {}
+    stat = _memory_stat(cgroup)
+    if "anon" in stat:  # cgroup v2
+        return {"cgroup_anon_bytes": float(stat["anon"]), "cgroup_cache_bytes": float(stat.get("file", 0))}
+    if "total_rss" in stat:  # cgroup v1, hierarchical totals
+        return {"cgroup_anon_bytes": float(stat["total_rss"]), "cgroup_cache_bytes": float(stat.get("total_cache", 0))}
+    return {}
+
+
+def memory_snapshot(pids: Iterable[int], cgroup: Path | None, workload_pid: int | None,
+                    reported_rss: float | None) -> dict[str, float]:
+    """Every memory figure of a running instance, with units in the names.
+
+    ``workload_rss_bytes`` is what the workload itself uses: the PSS of its own
+    process when the host can see it (``workload_pid``), else the resident
+    size the probe reported from inside (a VM's guest). ``overhead_bytes`` is
+    what isolation adds on top: host PSS of the whole instance minus that.
+    """
+    pids = tuple(pids)
+    figures = cgroup_memory(cgroup)
+    total = pss_bytes(pids)
+    own = pss_bytes([workload_pid]) if workload_pid is not None else reported_rss
+    if total is not None:
+        figures["host_pss_bytes"] = total
+    if own is not None:
+        figures["workload_rss_bytes"] = own
+        if total is not None:
+            figures["overhead_bytes"] = max(0.0, total - own)
+    return figures

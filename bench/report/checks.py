@@ -1,0 +1,47 @@
+"""Warnings a report shows before any figure: advice, never errors.
+
+Each warning says what is wrong with the figures and what would fix it
+(more repetitions, a quieter host, installing a runtime), in the manner of
+pyperf's ``check`` and hyperfine's warnings.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bench.metrics import metric
+from bench.results import SessionData
+from bench.report.summary import failures
+
+MIN_REPETITIONS = 5
+
+
+def collect_warnings(data: SessionData, summary: pd.DataFrame) -> list[str]:
+    """Every caveat of a session, as plain sentences, most important first."""
+    out: list[str] = []
+    meta = data.info.metadata
+    if data.info.status != "finished":
+        out.append(f"This session did not finish (status: {data.info.status}); it shows the runs completed before it stopped.")
+    if data.info.quick:
+        out.append("Quick mode: few repetitions and small workloads. Good for a check, not for conclusions; run without --quick.")
+    if meta.get("in_vm") == "yes":
+        out.append("This host is itself a virtual machine: every figure includes its hypervisor's overhead and noise.")
+    governor = meta.get("cpu_governor", "n/a")
+    if governor not in ("performance", "n/a"):
+        out.append(f"CPU frequency governor is '{governor}': timings may vary with clock changes; set it to 'performance'.")
+    for skip in data.skips:
+        fix = f" Fix: {skip.fix}" if skip.fix else ""
+        out.append(f"{skip.runtime} did not run in {skip.scenario}: {skip.reason}.{fix}")
+    for row in failures(data).itertuples():
+        out.append(f"{row.runtime} failed {row.count} run(s) of {row.scenario}: {row.reason}")
+    charted = {(s.name, m) for s in data.scenarios for m in s.metrics}
+    for row in summary.itertuples():
+        if (row.scenario, row.metric) not in charted:
+            continue
+        label = metric(row.metric).label
+        if row.n < MIN_REPETITIONS:
+            out.append(f"{row.scenario} · {label} · {row.runtime}: only {row.n} sample(s); use --repetitions {MIN_REPETITIONS * 2} or more.")
+        elif row.relative_iqr > 0.10:
+            out.append(f"{row.scenario} · {label} · {row.runtime}: high spread (IQR {row.relative_iqr:.0%} of the median); "
+                       "close other programs or add repetitions.")
+    return out

@@ -1,0 +1,188 @@
+"""The runner: every scenario × runtime, warm-ups first, each run stored at once.
+
+Phases, per scenario and runtime (names as in hyperfine):
+    setup (runtime ``__enter__``, once) → warm-up runs → measured runs → cleanup (``__exit__``)
+and per run: launch → wait for READY → observe → stop/wait → clean up.
+
+The runner never branches on which runtime it drives; what differs lives in
+the runtime's module. It never prints: progress goes to a ``Progress``
+object the caller supplies (the CLI's is a rich progress bar).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+from bench.errors import BenchError, InstanceError
+from bench.metadata import collect_metadata
+from bench.observers import memory_snapshot
+from bench.results import RunRecord, ScenarioInfo, Skip
+from bench.scenario import Scenario
+from bench.store import Store, utc_now
+from runtimes import BASELINE, RUNTIMES, Image, InstanceSpec, Runtime, get_runtime, probe_argv
+from runtimes.base import Instance
+from runtimes.probe import HOLDING_MODES, ProbeLine, parse_line
+
+
+class Progress(Protocol):
+    def begin(self, label: str, total: int) -> None: ...
+    def advance(self) -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+class NoProgress:
+    """For library callers and tests that want no progress output."""
+
+    def begin(self, label: str, total: int) -> None: ...
+    def advance(self) -> None: ...
+    def note(self, text: str) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    quick: bool = False
+    repetitions: int | None = None    # overrides every scenario's count
+    runtimes: tuple[str, ...] = ()    # restrict to these (the baseline always runs)
+    command: str = "bench run"
+
+
+def choose_runtimes(scenario: Scenario, options: RunOptions) -> list[str]:
+    """Which runtimes a scenario runs on, in registry order, baseline first."""
+    names = [r.name for r in RUNTIMES]
+    for restriction in (scenario.runtimes, options.runtimes):
+        if restriction:
+            for n in restriction:
+                get_runtime(n)  # an unknown name is a usage error listing the valid ones
+            names = [n for n in names if n in restriction or n == BASELINE]
+    return names
+
+
+# Result fields that are settings or bookkeeping, not measurements. maxrss is
+# left out too: ru_maxrss survives execve(2) (see getrusage(2)), so it includes
+# the memory of whatever process launched the probe.
+_NOT_METRICS = frozenset({"iterations", "mib", "size_mib", "direct", "checksum", "maxrss_bytes"})
+
+
+def _result_metrics(lines: Sequence[ProbeLine]) -> dict[str, float]:
+    """The probe's own figures, named ``<mode>_<key>`` (e.g. ``io_seq_write_mib_s``)."""
+    out: dict[str, float] = {}
+    for line in lines:
+        if line.event == "result":
+            out.update({f"{line.mode}_{k}": v for k, v in line.numbers().items()
+                        if k not in _NOT_METRICS})
+    return out
+
+
+def _probe_error(lines: Sequence[ProbeLine]) -> str | None:
+    for line in lines:
+        if line.event == "error":
+            return f"probe error in {line.mode}: {line.fields.get('what', '?')} (errno {line.fields.get('errno', '?')})"
+    return None
+
+
+def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: float) -> dict[str, float]:
+    """Everything measured on one live instance, from READY until it has exited."""
+    metrics = {"ready_s": (ready.at_ns - t0) / 1e9}
+    if mode in HOLDING_MODES:
+        # The probe holds still after READY: sample it, then stop it. Its exit
+        # time would time our own sampling, so it is not recorded as exit_s.
+        reported = ready.number("rss_bytes") if ready.fields.get("rss_source") == "statm" else None
+        metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported))
+        inst.stop()
+        inst.wait(timeout_s)
+        return metrics
+    status = inst.wait(timeout_s)
+    metrics["exit_s"] = (time.monotonic_ns() - t0) / 1e9
+    if status != 0:
+        raise InstanceError(f"workload exited with status {status}")
+    return metrics
+
+
+def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool) -> RunRecord:
+    """Launch the workload once, observe it, clean up; never raises for a failed run."""
+    spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args))
+    started = utc_now()
+    record = dict(scenario=scenario.name, runtime=runtime.name, iteration=iteration, warmup=warmup, started_at=started)
+    t0 = time.monotonic_ns()
+    try:
+        with runtime.start(spec) as inst:
+            ready = inst.wait_ready(scenario.timeout_s)
+            metrics = _observe(inst, ready, scenario.mode, t0, scenario.timeout_s)
+        metrics["cleanup_s"] = (time.monotonic_ns() - t0) / 1e9
+        parsed = [p for ln in inst.lines if (p := parse_line(ln.text, ln.at_ns))]
+        error = _probe_error(parsed)
+        if error:
+            return RunRecord(ok=False, metrics={}, error=error, **record)
+        metrics.update(_result_metrics(parsed))
+    except InstanceError as err:
+        return RunRecord(ok=False, metrics={}, error=str(err), **record)
+    return RunRecord(ok=True, metrics=metrics, **record)
+
+
+def _run_on(runtime_cls: type[Runtime], scenario: Scenario, image: Image, store: Store, session: str,
+            progress: Progress) -> None:
+    """Setup, warm-ups, measured runs and cleanup of one scenario on one runtime."""
+    progress.begin(f"{scenario.name} · {runtime_cls.name}", scenario.warmup + scenario.repetitions)
+    with contextlib.ExitStack() as stack:
+        try:
+            runtime = stack.enter_context(runtime_cls(image))
+        except BenchError as err:
+            store.record_skip(session, Skip(scenario.name, runtime_cls.name, f"setup failed: {err}"))
+            progress.note(f"{scenario.name}: {runtime_cls.name} skipped: setup failed: {err}")
+            return
+        store.record_runtime(session, runtime.name, runtime.versions())
+        for i in range(scenario.warmup):
+            store.record_run(session, run_once(runtime, scenario, i, warmup=True))
+            progress.advance()
+        for i in range(scenario.repetitions):
+            run = run_once(runtime, scenario, i, warmup=False)
+            store.record_run(session, run)
+            if not run.ok:
+                progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
+            progress.advance()
+
+
+def scenario_info(s: Scenario) -> ScenarioInfo:
+    return ScenarioInfo(name=s.name, description=s.description, note=s.note, mode=s.mode, args=s.args,
+                        metrics=s.metrics, warmup=s.warmup, repetitions=s.repetitions, order=s.order)
+
+
+def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options: RunOptions,
+              progress: Progress | None = None) -> str:
+    """Run every scenario on its runtimes; return the session id.
+
+    Each run is committed to ``store`` as soon as it ends, so an interruption
+    (Ctrl-C, kill -9, a crash) keeps every finished run. The session's status
+    says how it ended.
+    """
+    progress = progress or NoProgress()
+    if options.quick:
+        scenarios = [s.quick() for s in scenarios]
+    if options.repetitions is not None:
+        scenarios = [dataclasses.replace(s, repetitions=options.repetitions) for s in scenarios]
+    plans = [(s, choose_runtimes(s, options)) for s in scenarios]  # bad names fail before anything runs
+    metadata = {**collect_metadata(), "image_digest": image.digest}
+    session = store.begin_session(options.command, options.quick, metadata)
+    status = "failed"
+    try:
+        for scenario, names in plans:
+            store.record_scenario(session, scenario_info(scenario))
+            for name in names:
+                runtime_cls = get_runtime(name)
+                availability = runtime_cls.available()
+                if not availability.ok:
+                    store.record_skip(session, Skip(scenario.name, name, availability.reason, availability.fix))
+                    progress.note(f"{scenario.name}: {name} skipped: {availability.reason}")
+                    continue
+                _run_on(runtime_cls, scenario, image, store, session, progress)
+        status = "finished"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        store.finish_session(session, status)
+    return session

@@ -1,0 +1,211 @@
+"""Scenario files: one TOML file per question the suite asks.
+
+A scenario names the probe mode to run, on which runtimes, how often, and
+which metrics its report section charts. Every mistake in a file is reported
+as one line naming the file, the key, what was expected and what was found.
+
+Example (``scenarios/startup.toml``)::
+
+    name = "startup"
+    description = "How long until the workload is ready, and until it is gone"
+    note = "Plain-language note shown under the chart."
+    [workload]
+    mode = "ready"
+    [run]
+    warmup = 3
+    repetitions = 30
+    timeout_s = 30
+    [report]
+    metrics = ["ready_s", "exit_s"]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from bench.errors import ScenarioError, UsageError
+from bench.metrics import METRICS
+from runtimes import runtime_names
+from runtimes.probe import MODES
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+QUICK_REPETITIONS = 5
+
+_SCHEMA: dict[str, set[str]] = {
+    "": {"name", "description", "note", "order", "workload", "run", "report"},
+    "workload": {"mode", "args", "quick_args"},
+    "run": {"runtimes", "warmup", "repetitions", "timeout_s", "quick_repetitions"},
+    "report": {"metrics"},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """One question, ready to run."""
+
+    name: str
+    description: str
+    note: str
+    mode: str
+    args: tuple[str, ...]
+    runtimes: tuple[str, ...]  # empty: every available runtime
+    warmup: int
+    repetitions: int
+    timeout_s: float
+    metrics: tuple[str, ...]
+    path: Path
+    quick_args: tuple[str, ...] | None = None
+    quick_repetitions: int = QUICK_REPETITIONS
+    order: int = 100
+
+    def quick(self) -> Scenario:
+        """The same question, asked with fewer, smaller runs (``--quick``)."""
+        return dataclasses.replace(
+            self, warmup=min(self.warmup, 1),
+            repetitions=min(self.repetitions, self.quick_repetitions),
+            args=self.quick_args if self.quick_args is not None else self.args,
+        )
+
+
+class _Reader:
+    """Typed access to one parsed file, turning every mismatch into a ScenarioError."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path, self.data = path, data
+
+    def fail(self, key: str, expected: str, got: Any = dataclasses.MISSING) -> ScenarioError:
+        found = "" if got is dataclasses.MISSING else f", got {got!r}"
+        return ScenarioError(f"{self.path}: {key}: expected {expected}{found}")
+
+    def table(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(name, "a table [" + name + "]", value)
+        return value
+
+    def get(self, table: str, key: str, kind: type, default: Any = dataclasses.MISSING) -> Any:
+        where = f"[{table}] {key}" if table else key
+        source = self.table(table) if table else self.data
+        if key not in source:
+            if default is dataclasses.MISSING:
+                raise self.fail(where, f"a value (the key is required)")
+            return default
+        value = source[key]
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise self.fail(where, f"a {_KIND_NAMES[kind]}", value)
+        return value
+
+    def strings(self, table: str, key: str, default: Any) -> Any:
+        value = self.get(table, key, list, default)
+        if value is default:
+            return value
+        if not all(isinstance(v, str) for v in value):
+            raise self.fail(f"[{table}] {key}", "a list of strings", value)
+        return tuple(value)
+
+    def bounded(self, table: str, key: str, kind: type, low: float, high: float, default: Any) -> Any:
+        value = self.get(table, key, kind, default)
+        if not low <= value <= high:
+            raise self.fail(f"[{table}] {key}", f"a {_KIND_NAMES[kind]} from {low:g} to {high:g}", value)
+        return value
+
+
+_KIND_NAMES = {str: "string", int: "integer", float: "number", list: "list", dict: "table"}
+
+
+def _check_keys(reader: _Reader) -> None:
+    for table, allowed in _SCHEMA.items():
+        keys = reader.data.keys() if not table else reader.table(table).keys()
+        for key in keys:
+            if key not in allowed:
+                where = f"[{table}] {key}" if table else key
+                raise ScenarioError(f"{reader.path}: {where}: unknown key; allowed: {', '.join(sorted(allowed))}")
+
+
+def _check_choices(reader: _Reader, key: str, values: Iterable[str], choices: Iterable[str]) -> None:
+    valid = tuple(choices)
+    for v in values:
+        if v not in valid:
+            raise reader.fail(key, f"one of {', '.join(valid)}", v)
+
+
+def parse_scenario(text: str, path: Path) -> Scenario:
+    """Parse and validate one scenario file's text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    r = _Reader(path, data)
+    _check_keys(r)
+    name = r.get("", "name", str)
+    if not NAME_RE.match(name):
+        raise r.fail("name", "lower-case letters, digits, - or _ (up to 40, starting with a letter)", name)
+    mode = r.get("workload", "mode", str)
+    _check_choices(r, "[workload] mode", [mode], MODES)
+    runtimes = r.strings("run", "runtimes", ())
+    _check_choices(r, "[run] runtimes", runtimes, runtime_names())
+    metrics = r.strings("report", "metrics", None)
+    if not metrics:
+        raise r.fail("[report] metrics", "a non-empty list of metric names")
+    _check_choices(r, "[report] metrics", metrics, METRICS)
+    return Scenario(
+        name=name, description=r.get("", "description", str), note=r.get("", "note", str, ""),
+        order=r.bounded("", "order", int, 0, 10_000, 100),
+        mode=mode, args=r.strings("workload", "args", ()), quick_args=r.strings("workload", "quick_args", None),
+        runtimes=runtimes,
+        warmup=r.bounded("run", "warmup", int, 0, 1000, 1),
+        repetitions=r.bounded("run", "repetitions", int, 1, 10_000, 10),
+        quick_repetitions=r.bounded("run", "quick_repetitions", int, 1, 10_000, QUICK_REPETITIONS),
+        timeout_s=r.bounded("run", "timeout_s", float, 0.1, 3600, 60.0),
+        metrics=metrics, path=path,
+    )
+
+
+def load_scenario(path: Path) -> Scenario:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: cannot read scenario file: {err}") from None
+    return parse_scenario(text, path)
+
+
+def load_all(directory: Path = DEFAULT_DIR) -> list[Scenario]:
+    """Every scenario in ``directory``, in report order; names must be unique."""
+    scenarios = [load_scenario(p) for p in sorted(directory.glob("*.toml"))]
+    seen: dict[str, Path] = {}
+    for s in scenarios:
+        if s.name in seen:
+            raise ScenarioError(f"{s.path}: name: {s.name!r} is already used by {seen[s.name]}")
+        seen[s.name] = s.path
+    return sorted(scenarios, key=lambda s: (s.order, s.name))
+
+
+def select(names: Iterable[str], directory: Path = DEFAULT_DIR) -> list[Scenario]:
+    """Resolve ``all``, scenario names or paths to .toml files into scenarios."""
+    names = list(names) or ["all"]
+    known = None
+    chosen: list[Scenario] = []
+    for name in names:
+        if name.endswith(".toml"):
+            chosen.append(load_scenario(Path(name)))
+            continue
+        known = known if known is not None else load_all(directory)
+        if name == "all":
+            chosen.extend(known)
+            continue
+        match = [s for s in known if s.name == name]
+        if not match:
+            choices = ", ".join(["all", *(s.name for s in known)])
+            raise UsageError(f"unknown scenario {name!r}; choose from: {choices} (or a path to a .toml file)")
+        chosen.extend(match)
+    unique = {s.name: s for s in chosen}  # `bench run all startup` runs startup once
+    return list(unique.values())

@@ -1,0 +1,226 @@
+"""The results store: one SQLite file holding every session ever run.
+
+Each finished run is committed at once, so a crash, ``kill -9`` or Ctrl-C
+loses nothing already measured. The file carries its schema version in
+``PRAGMA user_version``; older files are migrated in place, newer ones refused.
+
+Schema history:
+- 1: sessions, scenarios, runtimes, skips, runs, samples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from types import TracebackType
+
+import pandas as pd
+
+from bench.errors import StoreError
+from bench.results import RunRecord, ScenarioInfo, SessionData, SessionInfo, Skip
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_1 = """
+CREATE TABLE sessions (
+    id          TEXT PRIMARY KEY,   -- e.g. 20261127-183012, also the report's folder name
+    started_at  TEXT NOT NULL,      -- ISO 8601, UTC
+    finished_at TEXT,
+    status      TEXT NOT NULL,      -- running | finished | interrupted | failed
+    command     TEXT NOT NULL,
+    quick       INTEGER NOT NULL,
+    metadata    TEXT NOT NULL       -- JSON object: the host's description
+);
+CREATE TABLE scenarios (
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    name        TEXT NOT NULL,
+    info        TEXT NOT NULL,      -- JSON of ScenarioInfo
+    PRIMARY KEY (session_id, name)
+);
+CREATE TABLE runtimes (
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    name        TEXT NOT NULL,
+    versions    TEXT NOT NULL,      -- JSON object: tool → version
+    PRIMARY KEY (session_id, name)
+);
+CREATE TABLE skips (
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    scenario    TEXT NOT NULL,
+    runtime     TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    fix         TEXT NOT NULL
+);
+CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id),
+    scenario    TEXT NOT NULL,
+    runtime     TEXT NOT NULL,
+    iteration   INTEGER NOT NULL,
+    warmup      INTEGER NOT NULL,
+    ok          INTEGER NOT NULL,
+    error       TEXT NOT NULL,
+    started_at  TEXT NOT NULL
+);
+CREATE TABLE samples (
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    metric      TEXT NOT NULL,      -- unit in the name: _s, _bytes, _mib_s, _iops, _us
+    value       REAL NOT NULL,
+    PRIMARY KEY (run_id, metric)
+);
+CREATE INDEX runs_by_session ON runs(session_id, scenario, runtime);
+"""
+
+# Step N is SQL that takes a file at version N-1 to N; it runs in one transaction.
+_MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA_1,
+}
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class Store:
+    """An open results file. Use as a context manager."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=10, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"store {path}: not a usable SQLite file ({err}); move it aside or pass --store NEW_PATH") from None
+        except OSError as err:
+            raise StoreError(f"store {path}: {err.strerror}; pass --store with a writable path") from None
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path}: schema version {version} is newer than this isobench "
+                f"understands ({SCHEMA_VERSION}); upgrade isobench or pass --store NEW_PATH")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            try:
+                self._db.executescript(f"BEGIN IMMEDIATE; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _transaction(self) -> sqlite3.Connection:
+        """``with self._transaction():`` commits on success, rolls back on error."""
+        self._db.execute("BEGIN IMMEDIATE")
+        return _Tx(self._db)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------
+    def begin_session(self, command: str, quick: bool, metadata: dict[str, str]) -> str:
+        """Create a session row and return its id (a UTC timestamp, made unique)."""
+        base = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+        with self._transaction():
+            taken = {r[0] for r in self._db.execute("SELECT id FROM sessions WHERE id LIKE ?", (base + "%",))}
+            session = base
+            n = 1
+            while session in taken:
+                n += 1
+                session = f"{base}-{n}"
+            self._db.execute(
+                "INSERT INTO sessions VALUES (?, ?, NULL, 'running', ?, ?, ?)",
+                (session, utc_now(), command, int(quick), json.dumps(metadata, sort_keys=True)))
+        return session
+
+    def finish_session(self, session: str, status: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE sessions SET status = ?, finished_at = ? WHERE id = ?", (status, utc_now(), session))
+
+    def record_scenario(self, session: str, info: ScenarioInfo) -> None:
+        body = json.dumps({**info.__dict__, "args": list(info.args), "metrics": list(info.metrics)})
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?)", (session, info.name, body))
+
+    def record_runtime(self, session: str, name: str, versions: dict[str, str]) -> None:
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO runtimes VALUES (?, ?, ?)", (session, name, json.dumps(versions)))
+
+    def record_skip(self, session: str, skip: Skip) -> None:
+        with self._transaction():
+            self._db.execute("INSERT INTO skips VALUES (?, ?, ?, ?, ?)",
+                             (session, skip.scenario, skip.runtime, skip.reason, skip.fix))
+
+    def record_run(self, session: str, run: RunRecord) -> None:
+        """Write one run and its samples in one transaction, committed before returning."""
+        with self._transaction():
+            cur = self._db.execute(
+                "INSERT INTO runs (session_id, scenario, runtime, iteration, warmup, ok, error, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (session, run.scenario, run.runtime, run.iteration, int(run.warmup), int(run.ok),
+                 run.error, run.started_at or utc_now()))
+            self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)",
+                                 [(cur.lastrowid, k, float(v)) for k, v in sorted(run.metrics.items())])
+
+    # -- reading -----------------------------------------------------------
+    def sessions(self) -> list[SessionInfo]:
+        rows = self._db.execute("SELECT * FROM sessions ORDER BY started_at, id").fetchall()
+        return [SessionInfo(id=r[0], started_at=r[1], finished_at=r[2], status=r[3], command=r[4],
+                            quick=bool(r[5]), metadata=json.loads(r[6])) for r in rows]
+
+    def resolve_session(self, session: str | None) -> SessionInfo:
+        """The named session, or the newest one that has any runs."""
+        known = self.sessions()
+        if not known:
+            raise StoreError(f"store {self.path}: no sessions yet; run `bench run all` first")
+        if session is None:
+            with_runs = {r[0] for r in self._db.execute("SELECT DISTINCT session_id FROM runs")}
+            candidates = [s for s in known if s.id in with_runs] or known
+            return candidates[-1]
+        for s in known:
+            if s.id == session:
+                return s
+        raise StoreError(f"store {self.path}: no session {session!r}; `bench sessions` lists them")
+
+    def load(self, session: str | None = None) -> SessionData:
+        info = self.resolve_session(session)
+        sid = info.id
+        scenarios = []
+        for (body,) in self._db.execute("SELECT info FROM scenarios WHERE session_id = ?", (sid,)):
+            data = json.loads(body)
+            scenarios.append(ScenarioInfo(**{**data, "args": tuple(data["args"]), "metrics": tuple(data["metrics"])}))
+        scenarios.sort(key=lambda s: (s.order, s.name))
+        samples = pd.read_sql_query(
+            "SELECT r.scenario, r.runtime, r.iteration, s.metric, s.value FROM samples s "
+            "JOIN runs r ON r.id = s.run_id WHERE r.session_id = ? AND r.ok = 1 AND r.warmup = 0 "
+            "ORDER BY r.id", self._db, params=(sid,))
+        runs = pd.read_sql_query(
+            "SELECT scenario, runtime, iteration, warmup, ok, error FROM runs WHERE session_id = ? ORDER BY id",
+            self._db, params=(sid,))
+        skips = [Skip(*r) for r in self._db.execute(
+            "SELECT scenario, runtime, reason, fix FROM skips WHERE session_id = ?", (sid,))]
+        versions = {name: json.loads(v) for name, v in self._db.execute(
+            "SELECT name, versions FROM runtimes WHERE session_id = ?", (sid,))}
+        return SessionData(info=info, scenarios=scenarios, samples=samples, runs=runs, skips=skips,
+                           runtime_versions=versions)
+
+
+class _Tx:
+    """Commit on a clean exit, roll back on any exception (Ctrl-C included)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.db
+
+    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+        self.db.execute("ROLLBACK" if et else "COMMIT")

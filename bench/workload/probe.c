@@ -1,0 +1,555 @@
+/*
+ * probe.c - the one workload binary of the benchmark suite.
+ *
+ * The same static binary runs natively, in a chroot, in containers and in
+ * VMs, so any difference in its numbers comes from the isolation, not from
+ * the workload. Build:  gcc -O2 -static -Wall -Wextra -o probe probe.c
+ *
+ * Usage:  probe MODE [--option value ...]
+ *   ready                      print the ready line and exit (start-up time)
+ *   cpu  [--iterations N]      integer mixing loop            (20000000)
+ *   mem  [--mib N]             touch N MiB, then hold         (64)
+ *   idle                       report RSS, then hold
+ *   io   [--dir D] [--size-mib N] [--rand-ops N] [--fsync-ops N]
+ *                              storage test                   (. 64 2000 200)
+ *
+ * Output: every stdout line is  BENCH key=value key=value ...  (values have
+ * no spaces, floats are %.9g). A run prints, in order:
+ *   1. a ready line:   BENCH event=ready mode=M pid=P [mode keys]
+ *      (mem does its work first, so "ready" means "memory is in place")
+ *   2. result line:    BENCH event=result mode=M key=value ...
+ *   3. holding modes (mem, idle) then wait for SIGTERM/SIGINT and print
+ *                      BENCH event=stopped mode=M
+ * Exit status: 0 success; 1 runtime error, reported as
+ *   BENCH event=error mode=M errno=N what=TOKEN  (plus a message on stderr);
+ *   2 usage error (message on stderr only).
+ */
+#define _GNU_SOURCE /* O_DIRECT */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MIB (1024 * 1024)
+#define BLOCK 4096 /* page / O_DIRECT alignment unit used throughout */
+
+static const char *g_mode = "none";       /* for error lines */
+static char g_cleanup[2][PATH_MAX];       /* io files to unlink on error */
+static volatile sig_atomic_t g_stop;      /* set by the signal handler */
+
+/* ---------- errors and usage ---------- */
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: probe MODE [--option value ...]\n"
+            "  ready\n"
+            "  cpu  [--iterations N]   (default 20000000)\n"
+            "  mem  [--mib N]          (default 64)\n"
+            "  idle\n"
+            "  io   [--dir D] [--size-mib N] [--rand-ops N] [--fsync-ops N]\n"
+            "                          (defaults . 64 2000 200)\n");
+    exit(2);
+}
+
+__attribute__((format(printf, 1, 2), noreturn))
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("probe: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (see probe --help)\n", stderr);
+    exit(2);
+}
+
+/* Runtime failure: one machine-readable line, one human one, exit 1. */
+__attribute__((noreturn))
+static void fail(const char *what, int err)
+{
+    printf("BENCH event=error mode=%s errno=%d what=%s\n", g_mode, err, what);
+    fprintf(stderr, "probe: %s: %s: %s\n", g_mode, what, strerror(err));
+    for (int i = 0; i < 2; i++)
+        if (g_cleanup[i][0])
+            unlink(g_cleanup[i]);
+    exit(1);
+}
+
+/* ---------- option parsing ---------- */
+
+/* The value after option argv[i]; a missing value is a usage error. */
+static const char *opt_value(int argc, char **argv, int i)
+{
+    if (i + 1 >= argc)
+        die_usage("option %s needs a value", argv[i]);
+    return argv[i + 1];
+}
+
+/* A whole decimal number in [min, max]; anything else is a usage error. */
+static long long parse_count(const char *opt, const char *s,
+                             long long min, long long max)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    /* strtoll skips blanks and takes a sign; we want plain digits only. */
+    if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno == ERANGE)
+        die_usage("%s: '%s' is not a whole number", opt, s);
+    if (v < min || v > max)
+        die_usage("%s: %lld is outside %lld..%lld", opt, v, min, max);
+    return v;
+}
+
+/* ---------- clocks, memory accounting, small helpers ---------- */
+
+/* Wall time that never jumps (clock_gettime(2): CLOCK_MONOTONIC). */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process, user + system (getrusage(2)). */
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* Peak RSS; Linux reports ru_maxrss in KiB (getrusage(2)). */
+static long long maxrss_bytes(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (long long)ru.ru_maxrss * 1024;
+}
+
+/* Current RSS from /proc/self/statm (field 2 = resident pages, proc(5)).
+ * A chroot may have no /proc, so fall back to the peak from getrusage. */
+static long long rss_bytes(const char **source)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        unsigned long long size, resident;
+        int n = fscanf(f, "%llu %llu", &size, &resident);
+        fclose(f);
+        if (n == 2) {
+            *source = "statm";
+            return (long long)resident * sysconf(_SC_PAGESIZE);
+        }
+    }
+    *source = "rusage";
+    return maxrss_bytes();
+}
+
+/* xorshift64 (Marsaglia 2003): tiny, fast, deterministic for a fixed seed. */
+static uint64_t xorshift64(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *s = x;
+}
+
+/* ---------- holding (mem, idle) ---------- */
+
+static void on_signal(int sig)
+{
+    g_stop = sig;
+}
+
+/* As PID 1 in a container the kernel drops signals that have no handler,
+ * so we must install our own (sigaction(2)). SIGTERM/SIGINT stay blocked
+ * until hold() so a signal arriving early is not lost: sigsuspend(2)
+ * unblocks them and waits atomically. Returns the mask to wait with. */
+static sigset_t hold_prepare(void)
+{
+    struct sigaction sa;
+    sigset_t block, wait_mask;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+        fail("sigaction", errno);
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0)
+        fail("sigprocmask", errno);
+    /* Even if our parent left them blocked, we must be able to wake. */
+    sigdelset(&wait_mask, SIGTERM);
+    sigdelset(&wait_mask, SIGINT);
+    return wait_mask;
+}
+
+static int hold(const sigset_t *wait_mask)
+{
+    while (!g_stop)
+        sigsuspend(wait_mask); /* always returns -1/EINTR after a handler */
+    printf("BENCH event=stopped mode=%s\n", g_mode);
+    return 0;
+}
+
+/* ---------- modes ---------- */
+
+static int mode_ready(int argc, char **argv)
+{
+    if (argc > 0)
+        die_usage("ready: unknown option %s", argv[0]);
+    printf("BENCH event=ready mode=ready pid=%ld\n", (long)getpid());
+    return 0;
+}
+
+static int mode_cpu(int argc, char **argv)
+{
+    long long iterations = 20000000;
+    for (int i = 0; i < argc; i += 2) {
+        const char *v = opt_value(argc, argv, i);
+        if (strcmp(argv[i], "--iterations") == 0)
+            iterations = parse_count(argv[i], v, 1, LLONG_MAX);
+        else
+            die_usage("cpu: unknown option %s", argv[i]);
+    }
+    printf("BENCH event=ready mode=cpu pid=%ld\n", (long)getpid());
+
+    /* Each step depends on the previous one (xorshift, then a multiply and
+     * rotate into the accumulator), so the compiler can neither vectorise
+     * nor skip it; printing the checksum keeps the loop alive. */
+    uint64_t state = 0x9E3779B97F4A7C15u, acc = 0;
+    double t0 = now_s(), c0 = cpu_s();
+    for (long long i = 0; i < iterations; i++) {
+        acc += xorshift64(&state) * 0x2545F4914F6CDD1Du;
+        acc = (acc << 7) | (acc >> 57);
+    }
+    double t1 = now_s(), c1 = cpu_s();
+
+    /* Hex, so the parser does not mistake the checksum for a metric. */
+    printf("BENCH event=result mode=cpu iterations=%lld checksum=0x%016" PRIx64
+           " elapsed_s=%.9g cpu_s=%.9g\n", iterations, acc, t1 - t0, c1 - c0);
+    return 0;
+}
+
+static int mode_mem(int argc, char **argv)
+{
+    long long mib = 64;
+    for (int i = 0; i < argc; i += 2) {
+        const char *v = opt_value(argc, argv, i);
+        if (strcmp(argv[i], "--mib") == 0)
+            mib = parse_count(argv[i], v, 1, 1024 * 1024);
+        else
+            die_usage("mem: unknown option %s", argv[i]);
+    }
+    sigset_t wait_mask = hold_prepare();
+
+    /* Anonymous private mapping: fresh zero pages, no malloc heuristics.
+     * Pages are only really allocated when first written, so we write one
+     * byte per 4 KiB (the x86-64 page size) and time those page faults. */
+    size_t bytes = (size_t)mib * MIB;
+    double t0 = now_s();
+    volatile unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        fail("mmap", errno);
+    for (size_t off = 0; off < bytes; off += BLOCK)
+        p[off] = 1;
+    double touch = now_s() - t0;
+
+    const char *src;
+    long long rss = rss_bytes(&src);
+    printf("BENCH event=ready mode=mem pid=%ld rss_bytes=%lld rss_source=%s\n",
+           (long)getpid(), rss, src);
+    printf("BENCH event=result mode=mem mib=%lld touch_s=%.9g maxrss_bytes=%lld\n",
+           mib, touch, maxrss_bytes());
+    return hold(&wait_mask);
+}
+
+static int mode_idle(int argc, char **argv)
+{
+    if (argc > 0)
+        die_usage("idle: unknown option %s", argv[0]);
+    sigset_t wait_mask = hold_prepare();
+    const char *src;
+    long long rss = rss_bytes(&src);
+    printf("BENCH event=ready mode=idle pid=%ld rss_bytes=%lld rss_source=%s\n",
+           (long)getpid(), rss, src);
+    printf("BENCH event=result mode=idle maxrss_bytes=%lld\n", maxrss_bytes());
+    return hold(&wait_mask);
+}
+
+/* ---------- io helpers ---------- */
+
+/* write(2)/read(2) may move fewer bytes than asked or be interrupted
+ * (EINTR); these loops finish the job. pread_full stops early only at EOF. */
+static int pwrite_full(int fd, const unsigned char *buf, size_t len, off_t off)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(fd, buf, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        buf += n, len -= (size_t)n, off += n;
+    }
+    return 0;
+}
+
+static ssize_t pread_full(int fd, unsigned char *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pread(fd, buf + done, len - done, off + (off_t)done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break; /* EOF */
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+static int fsync_retry(int fd)
+{
+    int r;
+    while ((r = fsync(fd)) < 0 && errno == EINTR)
+        ;
+    return r;
+}
+
+/* Mark every 4 KiB sector with its own tag so no two sectors of the file
+ * are equal and dedup cannot shrink it (like fio's scramble_buffers=1).
+ * OR-ing 0x01 into each byte keeps the whole buffer non-zero. */
+static void stamp_blocks(unsigned char *buf, size_t len, uint64_t block_no)
+{
+    for (size_t off = 0; off < len; off += BLOCK) {
+        uint64_t tag = (block_no * (MIB / BLOCK) + off / BLOCK + 1) *
+                       0x9E3779B97F4A7C15u;
+        tag |= 0x0101010101010101u;
+        memcpy(buf + off, &tag, sizeof tag);
+    }
+}
+
+/* Open for reading without the page cache (open(2) O_DIRECT) so reads hit
+ * the storage, like fio direct=1. Filesystems without O_DIRECT (tmpfs,
+ * some overlay setups) refuse with EINVAL, at open or at the first read;
+ * then use a buffered fd and ask the kernel to drop the file's cached
+ * pages first (posix_fadvise(2) POSIX_FADV_DONTNEED only drops clean
+ * pages, hence the fdatasync). On tmpfs the cache *is* the storage. */
+static int open_for_read(const char *path, unsigned char *buf, int *direct)
+{
+    int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+    if (fd >= 0) {
+        if (pread_full(fd, buf, BLOCK, 0) >= 0) {
+            *direct = 1;
+            return fd;
+        }
+        if (errno != EINVAL)
+            fail("read_probe", errno);
+        close(fd);
+    } else if (errno != EINVAL) {
+        fail("open_read", errno);
+    }
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        fail("open_read", errno);
+    if (fdatasync(fd) < 0)
+        fail("fdatasync", errno);
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* advisory only */
+    *direct = 0;
+    return fd;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array: the ceil(p/100*n)-th value. */
+static double percentile(const double *sorted, size_t n, unsigned p)
+{
+    size_t rank = (p * n + 99) / 100;
+    return sorted[rank > 0 ? rank - 1 : 0];
+}
+
+/* ---------- io mode ---------- */
+
+static int mode_io(int argc, char **argv)
+{
+    const char *dir = ".";
+    long long size_mib = 64, rand_ops = 2000, fsync_ops = 200;
+    for (int i = 0; i < argc; i += 2) {
+        const char *v = opt_value(argc, argv, i);
+        if (strcmp(argv[i], "--dir") == 0)
+            dir = v;
+        else if (strcmp(argv[i], "--size-mib") == 0)
+            size_mib = parse_count(argv[i], v, 1, 1024 * 1024);
+        else if (strcmp(argv[i], "--rand-ops") == 0)
+            rand_ops = parse_count(argv[i], v, 1, 10000000);
+        else if (strcmp(argv[i], "--fsync-ops") == 0)
+            fsync_ops = parse_count(argv[i], v, 1, 10000000);
+        else
+            die_usage("io: unknown option %s", argv[i]);
+    }
+    long pid = (long)getpid();
+    printf("BENCH event=ready mode=io pid=%ld\n", pid);
+
+    char *data_path = g_cleanup[0], *sync_path = g_cleanup[1];
+    if (snprintf(data_path, PATH_MAX, "%s/probe-io.%ld.dat", dir, pid) >= PATH_MAX ||
+        snprintf(sync_path, PATH_MAX, "%s/probe-fsync.%ld.dat", dir, pid) >= PATH_MAX) {
+        data_path[0] = sync_path[0] = '\0'; /* do not unlink truncated names */
+        fail("path", ENAMETOOLONG);
+    }
+
+    /* One 4 KiB-aligned 1 MiB buffer serves every phase: O_DIRECT needs
+     * aligned memory. Random non-zero bytes so nothing compresses. */
+    unsigned char *buf;
+    int rc = posix_memalign((void **)&buf, BLOCK, MIB);
+    if (rc != 0)
+        fail("alloc", rc);
+    size_t nlat = (size_t)(rand_ops > fsync_ops ? rand_ops : fsync_ops);
+    double *lat = malloc(nlat * sizeof *lat);
+    if (!lat)
+        fail("alloc", ENOMEM);
+    uint64_t seed = 0x853C49E6748FEA9Bu;
+    for (size_t i = 0; i < MIB; i++)
+        buf[i] = (unsigned char)(1 + xorshift64(&seed) % 255);
+
+    /* a. Sequential write, 1 MiB blocks, fsync at the end included in the
+     *    time (fio rw=write bs=1m end_fsync=1). */
+    int fd = open(data_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fail("open_write", errno);
+    double t0 = now_s();
+    for (long long b = 0; b < size_mib; b++) {
+        stamp_blocks(buf, MIB, (uint64_t)b);
+        if (pwrite_full(fd, buf, MIB, (off_t)b * MIB) < 0)
+            fail("seq_write", errno);
+    }
+    if (fsync_retry(fd) < 0)
+        fail("seq_fsync", errno);
+    double seq_write = (double)size_mib / (now_s() - t0);
+    close(fd);
+
+    /* b. Sequential read of the whole file (fio rw=read bs=1m direct=1). */
+    int direct;
+    fd = open_for_read(data_path, buf, &direct);
+    t0 = now_s();
+    for (long long b = 0; b < size_mib; b++) {
+        ssize_t n = pread_full(fd, buf, MIB, (off_t)b * MIB);
+        if (n < 0)
+            fail("seq_read", errno);
+        if (n != MIB)
+            fail("seq_read_short", EIO);
+    }
+    double seq_read = (double)size_mib / (now_s() - t0);
+    close(fd);
+
+    /* c. Random 4 KiB reads, one at a time (fio rw=randread bs=4k
+     *    iodepth=1). Fixed seed: every run reads the same offsets. */
+    int direct_rand;
+    fd = open_for_read(data_path, buf, &direct_rand);
+    uint64_t nsectors = (uint64_t)size_mib * (MIB / BLOCK);
+    seed = 0x2545F4914F6CDD1Du;
+    t0 = now_s();
+    for (long long i = 0; i < rand_ops; i++) {
+        off_t off = (off_t)(xorshift64(&seed) % nsectors) * BLOCK;
+        double s = now_s();
+        ssize_t n = pread_full(fd, buf, BLOCK, off);
+        lat[i] = (now_s() - s) * 1e6;
+        if (n < 0)
+            fail("rand_read", errno);
+        if (n != BLOCK)
+            fail("rand_read_short", EIO);
+    }
+    double rand_iops = (double)rand_ops / (now_s() - t0);
+    close(fd);
+    qsort(lat, (size_t)rand_ops, sizeof *lat, cmp_double);
+    double rand_p50 = percentile(lat, (size_t)rand_ops, 50);
+    double rand_p99 = percentile(lat, (size_t)rand_ops, 99);
+
+    /* d. Durable small-write latency: rewrite 4 KiB at offset 0 and fsync,
+     *    as a database commit would (fio rw=write bs=4k fsync=1). */
+    fd = open(sync_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0)
+        fail("open_fsync", errno);
+    for (long long i = 0; i < fsync_ops; i++) {
+        stamp_blocks(buf, BLOCK, (uint64_t)i); /* new content each time */
+        double s = now_s();
+        if (pwrite_full(fd, buf, BLOCK, 0) < 0)
+            fail("fsync_write", errno);
+        if (fsync_retry(fd) < 0)
+            fail("fsync", errno);
+        lat[i] = (now_s() - s) * 1e6;
+    }
+    close(fd);
+    qsort(lat, (size_t)fsync_ops, sizeof *lat, cmp_double);
+    double fsync_p50 = percentile(lat, (size_t)fsync_ops, 50);
+    double fsync_p99 = percentile(lat, (size_t)fsync_ops, 99);
+
+    /* e. Leave nothing behind. */
+    if (unlink(data_path) < 0 || unlink(sync_path) < 0)
+        fail("unlink", errno);
+    data_path[0] = sync_path[0] = '\0';
+    free(lat);
+    free(buf);
+
+    printf("BENCH event=result mode=io size_mib=%lld direct=%d"
+           " seq_write_mib_s=%.9g seq_read_mib_s=%.9g rand_read_iops=%.9g"
+           " rand_read_p50_us=%.9g rand_read_p99_us=%.9g"
+           " fsync_p50_us=%.9g fsync_p99_us=%.9g\n",
+           size_mib, direct && direct_rand, seq_write, seq_read, rand_iops,
+           rand_p50, rand_p99, fsync_p50, fsync_p99);
+    return 0;
+}
+
+/* ---------- main ---------- */
+
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } modes[] = {
+        {"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
+        {"idle", mode_idle},   {"io", mode_io},
+    };
+
+    /* Line-buffered even on a pipe or serial console, so the host sees
+     * each line (and its timing) as soon as it is printed (setvbuf(3)). */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    if (argc < 2)
+        usage();
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            usage();
+
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        if (strcmp(argv[1], modes[m].name) == 0) {
+            g_mode = modes[m].name;
+            return modes[m].run(argc - 2, argv + 2);
+        }
+    }
+    die_usage("unknown mode '%s'", argv[1]);
+}

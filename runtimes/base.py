@@ -1,0 +1,175 @@
+"""The one interface every isolation technology implements.
+
+A ``Runtime`` knows whether it can run on this host (``available``) and
+launches the workload (``start``), returning an ``Instance`` at once. The
+harness only ever talks to these two types, so nothing outside a runtime's
+own module knows how that runtime isolates.
+
+Life of an instance, as the harness sees it::
+
+    with runtime.start(spec) as inst:      # launch; returns immediately
+        inst.wait_ready(timeout_s)         # the probe printed its ready line
+        ...observe inst.host_pids / inst.cgroup...
+        inst.wait(timeout_s) or inst.stop()
+    # __exit__ has released everything the instance held (mounts, dirs...)
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import dataclasses
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from runtimes.image import Image
+    from runtimes.probe import ProbeLine
+
+
+@dataclasses.dataclass(frozen=True)
+class Availability:
+    """Whether a runtime can run here; if not, why and the command that fixes it."""
+
+    ok: bool
+    reason: str = ""
+    fix: str = ""
+
+    @classmethod
+    def yes(cls) -> Availability:
+        return cls(ok=True)
+
+    @classmethod
+    def no(cls, reason: str, fix: str = "") -> Availability:
+        return cls(ok=False, reason=reason, fix=fix)
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceSpec:
+    """What to launch: the probe's arguments, run from the one image.
+
+    ``argv`` is the command as seen *inside* the instance, e.g.
+    ``("/usr/bin/probe", "io", "--size-mib", "64")``. Each runtime runs it with
+    a writable working directory on the instance's own root filesystem, so the
+    probe's ``io`` mode measures the storage that isolation gives it.
+    """
+
+    image: Image
+    argv: tuple[str, ...]
+    hostname: str = "isobench"
+
+
+@dataclasses.dataclass(frozen=True)
+class TimedLine:
+    """One line of an instance's output and when the host read it (monotonic ns)."""
+
+    text: str
+    at_ns: int
+
+
+class Instance(abc.ABC):
+    """A launched workload. A context manager: leaving it always cleans up.
+
+    Subclasses hold their resources in ``self._cleanup`` (an ExitStack) so that
+    ``close()`` releases them in reverse order on every path, including
+    Ctrl-C between any two steps of ``start``.
+    """
+
+    def __init__(self) -> None:
+        self._cleanup = contextlib.ExitStack()
+
+    # -- what observers may look at ------------------------------------
+    @property
+    @abc.abstractmethod
+    def host_pids(self) -> tuple[int, ...]:
+        """Host PIDs of every process that exists because of this instance."""
+
+    @property
+    def workload_pid(self) -> int | None:
+        """Host PID of the workload process itself, when the host can see it."""
+        return None
+
+    @property
+    def cgroup(self) -> Path | None:
+        """The instance's own cgroup directory, if it has one."""
+        return None
+
+    @property
+    @abc.abstractmethod
+    def lines(self) -> list[TimedLine]:
+        """Every output line read so far, in order, with the host's read time."""
+
+    # -- lifecycle -----------------------------------------------------
+    @abc.abstractmethod
+    def wait_ready(self, timeout_s: float) -> ProbeLine:
+        """Block until the probe's ready line; return it (with ``at_ns``).
+
+        Raises ``InstanceError`` on timeout or if the workload exits first.
+        """
+
+    @abc.abstractmethod
+    def wait(self, timeout_s: float) -> int:
+        """Block until the workload exits; return its exit status."""
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Ask the workload to stop, then force it. Idempotent."""
+
+    def close(self) -> None:
+        """Stop the workload and release everything the instance holds."""
+        try:
+            self.stop()
+        finally:
+            self._cleanup.close()
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Runtime(abc.ABC):
+    """One isolation technology. Build it once per run of the suite.
+
+    It is a context manager too: ``__enter__`` is the once-per-suite *setup*
+    (e.g. preparing a writable root for chroot) and ``__exit__`` the matching
+    *cleanup*; both do nothing by default.
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line for `bench list` and the report
+
+    def __init__(self, image: Image) -> None:
+        self.image = image
+        self._cleanup = contextlib.ExitStack()
+
+    @classmethod
+    @abc.abstractmethod
+    def available(cls) -> Availability:
+        """Can it run on this host? Cheap; never raises."""
+
+    @abc.abstractmethod
+    def start(self, spec: InstanceSpec) -> Instance:
+        """Launch the workload and return at once (before it is ready)."""
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the tools this runtime uses, for the run's metadata."""
+        return {}
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._cleanup.close()

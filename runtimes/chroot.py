@@ -1,0 +1,58 @@
+"""chroot (1979): only the root directory changes; nothing else is isolated.
+
+Runs ``chroot ROOT /usr/bin/probe ...`` with the host's chroot(8), the way an
+administrator would. chroot(2) changes what "/" means for path lookups and
+nothing more: the process still sees host PIDs, the host network, the host's
+mounts through /proc (if mounted) and can escape with the classic
+"chroot again and cd .." trick when it is root — which is what the isolation
+scorecard shows. See chroot(2), NOTES.
+
+ROOT is one writable copy of the image made at setup (a real chroot is a
+directory you own, and the probe writes its files there); it is removed at
+cleanup. The working directory is "/" of that root, as chroot(8) leaves it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from runtimes._process import ProcessInstance
+from runtimes.base import Availability, Instance, InstanceSpec, Runtime
+from runtimes.paths import scratch_root
+
+
+class Chroot(Runtime):
+    name = "chroot"
+    summary = "chroot(2): a different root directory, nothing else isolated"
+
+    @classmethod
+    def available(cls) -> Availability:
+        if os.geteuid() != 0:
+            return Availability.no("chroot(2) needs root (CAP_SYS_CHROOT)", "run as root: sudo bench ...")
+        if shutil.which("chroot") is None:
+            return Availability.no("chroot(8) not found", "sudo apt-get install coreutils")
+        return Availability.yes()
+
+    def versions(self) -> dict[str, str]:
+        out = subprocess.run(["chroot", "--version"], capture_output=True, text=True).stdout
+        return {"chroot": (out.splitlines() or ["unknown"])[0]}
+
+    def __enter__(self) -> Chroot:
+        parent = Path(tempfile.mkdtemp(prefix="chroot-", dir=scratch_root()))
+        self._cleanup.callback(shutil.rmtree, parent, ignore_errors=True)
+        try:
+            shutil.copytree(self.image.rootfs, parent / "root", symlinks=True)
+        except BaseException:
+            self._cleanup.close()
+            raise
+        self.root = parent / "root"
+        return self
+
+    def start(self, spec: InstanceSpec) -> Instance:
+        if not hasattr(self, "root"):
+            raise RuntimeError("use the chroot runtime inside `with` (setup prepares its root)")
+        return ProcessInstance(self.name, ["chroot", str(self.root), *spec.argv])
