@@ -98,7 +98,7 @@ def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: fl
     status = inst.wait(timeout_s)
     metrics["exit_s"] = (time.monotonic_ns() - t0) / 1e9
     if status != 0:
-        raise InstanceError(f"workload exited with status {status}")
+        metrics["status"] = status
     return metrics
 
 
@@ -115,8 +115,11 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
         metrics["cleanup_s"] = (time.monotonic_ns() - t0) / 1e9
         parsed = [p for ln in inst.lines if (p := parse_line(ln.text, ln.at_ns))]
         error = _probe_error(parsed)
+        if error is None and "status" in metrics:
+            error = f"workload exited with status {metrics['status']:g}"
         if error:
-            return RunRecord(ok=False, metrics={}, error=error, **record)
+            tail = inst.output_tail()
+            return RunRecord(ok=False, metrics={}, error=error + (f": {tail}" if tail else ""), **record)
         metrics.update(_result_metrics(parsed))
     except InstanceError as err:
         return RunRecord(ok=False, metrics={}, error=str(err), **record)

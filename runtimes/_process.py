@@ -33,14 +33,22 @@ class ProcessInstance(Instance):
         self.name = name
         # stderr joins stdout so an error message lands next to the probe lines
         # it explains; start_new_session lets stop() signal the whole tree.
-        self._proc = subprocess.Popen(
-            list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        except OSError as err:
+            raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None
         self._cleanup.callback(self._proc.stdout.close)  # type: ignore[union-attr]
         self._fd = self._proc.stdout.fileno()  # type: ignore[union-attr]
         self._poller = select.poll()
         self._poller.register(self._fd, select.POLLIN | select.POLLHUP)
+        # A pidfd becomes readable when the process exits (pidfd_open(2)), so
+        # wait() can block in poll(2) with a timeout instead of sleeping in a
+        # loop as Popen.wait(timeout) does, which would add up to a millisecond.
+        self._pidfd = os.pidfd_open(self._proc.pid)  # the child is unreaped, so the PID is still its own
+        self._cleanup.callback(os.close, self._pidfd)
         self._buffer = b""
         self._lines: list[TimedLine] = []
         self._eof = False
@@ -62,11 +70,6 @@ class ProcessInstance(Instance):
     @property
     def lines(self) -> list[TimedLine]:
         return self._lines
-
-    def output_tail(self, n: int = 5) -> str:
-        """The last lines that were not probe lines: usually the error text."""
-        plain = [ln.text for ln in self._lines if parse_line(ln.text) is None]
-        return " | ".join(plain[-n:])
 
     def _read_some(self, deadline_ns: int) -> None:
         """Read what the pipe has, waiting until ``deadline_ns`` at most."""
@@ -92,8 +95,10 @@ class ProcessInstance(Instance):
                     return parsed
             seen = len(self._lines)
             if self._eof:
-                code = self._proc.wait()
-                raise InstanceError(f"{self.name}: workload exited with status {code} before it was ready: {self.output_tail()}")
+                if self._exited_within(max(0, (deadline - time.monotonic_ns()) // 1_000_000)):
+                    code = self._proc.wait()
+                    raise InstanceError(f"{self.name}: workload exited with status {code} before it was ready: {self.output_tail()}")
+                raise InstanceError(f"{self.name}: workload closed its output before it was ready")
             if time.monotonic_ns() >= deadline:
                 raise InstanceError(f"{self.name}: no ready line within {timeout_s:g} s")
             self._read_some(deadline)
@@ -104,11 +109,16 @@ class ProcessInstance(Instance):
             if time.monotonic_ns() >= deadline:
                 raise InstanceError(f"{self.name}: still running after {timeout_s:g} s")
             self._read_some(deadline)
-        try:
-            self._returncode = self._proc.wait(max(0.0, (deadline - time.monotonic_ns()) / 1e9))
-        except subprocess.TimeoutExpired:
-            raise InstanceError(f"{self.name}: output closed but the process did not exit within {timeout_s:g} s") from None
+        if not self._exited_within(max(0, (deadline - time.monotonic_ns()) // 1_000_000)):
+            raise InstanceError(f"{self.name}: output closed but the process did not exit within {timeout_s:g} s")
+        self._returncode = self._proc.wait()
         return self._returncode
+
+    def _exited_within(self, timeout_ms: int) -> bool:
+        """True once the process has exited (it is then reaped at once)."""
+        exited = select.poll()
+        exited.register(self._pidfd, select.POLLIN)
+        return bool(exited.poll(timeout_ms))
 
     def _signal_tree(self, sig: int) -> None:
         try:
@@ -121,11 +131,10 @@ class ProcessInstance(Instance):
             self._signal_tree(signal.SIGKILL)  # stray descendants of an exited leader
             return
         self._signal_tree(signal.SIGTERM)
-        try:
-            self._proc.wait(STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
+        if not self._exited_within(int(STOP_GRACE_S * 1000)):
             self._signal_tree(signal.SIGKILL)
-            self._proc.wait()
+        self._proc.wait()
+        self._signal_tree(signal.SIGKILL)  # descendants that outlived the leader
         self._drain()
 
     def _drain(self) -> None:

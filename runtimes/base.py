@@ -23,9 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar
 
+from runtimes.probe import ProbeLine, parse_line
+
 if TYPE_CHECKING:
     from runtimes.image import Image
-    from runtimes.probe import ProbeLine
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +100,11 @@ class Instance(abc.ABC):
     @abc.abstractmethod
     def lines(self) -> list[TimedLine]:
         """Every output line read so far, in order, with the host's read time."""
+
+    def output_tail(self, n: int = 3) -> str:
+        """The last lines that were not probe lines (usually the error text), joined."""
+        plain = [ln.text.strip() for ln in self.lines if ln.text.strip() and parse_line(ln.text) is None]
+        return " | ".join(plain[-n:])
 
     # -- lifecycle -----------------------------------------------------
     @abc.abstractmethod

@@ -2,8 +2,9 @@
 
 Every ratio in a report is against this runtime, measured in the same run.
 It runs the very binary from the image (the same bytes as everywhere else);
-its working directory is a fresh scratch directory on the host disk, next to
-the other runtimes' trees, so ``io`` figures compare like with like.
+its working directory is a scratch directory on the host disk, next to the
+other runtimes' trees, so ``io`` figures compare like with like. The
+directory is made once at setup, so a launch is nothing but fork + exec.
 """
 
 from __future__ import annotations
@@ -25,13 +26,13 @@ class Native(Runtime):
     def available(cls) -> Availability:
         return Availability.yes()
 
+    def __enter__(self) -> Native:
+        self.workdir = Path(tempfile.mkdtemp(prefix="native-", dir=scratch_root()))
+        self._cleanup.callback(shutil.rmtree, self.workdir, ignore_errors=True)
+        return self
+
     def start(self, spec: InstanceSpec) -> Instance:
-        workdir = Path(tempfile.mkdtemp(prefix="native-", dir=scratch_root()))
-        try:
-            host_argv = [str(spec.image.rootfs / spec.argv[0].lstrip("/")), *spec.argv[1:]]
-            instance = ProcessInstance(self.name, host_argv, cwd=workdir)
-        except BaseException:
-            shutil.rmtree(workdir, ignore_errors=True)
-            raise
-        instance._cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
-        return instance
+        if not hasattr(self, "workdir"):
+            raise RuntimeError("use the native runtime inside `with` (setup prepares its working directory)")
+        host_argv = [str(spec.image.rootfs / spec.argv[0].lstrip("/")), *spec.argv[1:]]
+        return ProcessInstance(self.name, host_argv, cwd=self.workdir)

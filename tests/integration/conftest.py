@@ -1,0 +1,19 @@
+"""Integration tests run real runtimes as root, each between two leak checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtimes import Image, build_image
+from tests.envcheck import require_root
+
+
+@pytest.fixture(autouse=True)
+def _check_leaks(no_leaks: None) -> None:
+    """Every integration test gets the leak check of tests/conftest.py."""
+
+
+@pytest.fixture(scope="session")
+def image() -> Image:
+    require_root()
+    return build_image()
