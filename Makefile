@@ -20,7 +20,7 @@ test: provision
 	$(PYTHON) -m pytest
 
 perf: provision
-	$(PYTHON) -m pytest tests/perf -p no:randomly --benchmark-columns=min,median,iqr,max,rounds
+	$(PYTHON) -m pytest tests/perf --benchmark-columns=min,median,iqr,max,rounds
 
 clean-venv:
 	rm -rf $(VENV)

@@ -36,8 +36,6 @@ class RichProgress:
         self._progress, self._task = progress, None
 
     def begin(self, label: str, total: int) -> None:
-        if self._task is not None:
-            self._progress.update(self._task, visible=False)
         self._task = self._progress.add_task(label, total=total)
 
     def advance(self) -> None:

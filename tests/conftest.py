@@ -13,6 +13,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from runtimes import Image, build_image
+from tests.envcheck import require_root
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -50,3 +53,10 @@ def no_leaks(private_state: Path):
     after = _leftovers(private_state)
     leaked = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
     assert not leaked, f"leaked: {leaked}"
+
+
+@pytest.fixture(scope="session")
+def image() -> Image:
+    """The one image, built (or taken from the cache) once per test session."""
+    require_root()
+    return build_image()

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtimes import Image, build_image
-from tests.envcheck import require_root
-
 
 @pytest.fixture(autouse=True)
 def _check_leaks(no_leaks: None) -> None:
     """Every integration test gets the leak check of tests/conftest.py."""
-
-
-@pytest.fixture(scope="session")
-def image() -> Image:
-    require_root()
-    return build_image()
