@@ -18,7 +18,8 @@ from rich.table import Table
 from bench import doctor as doctor_mod
 from bench import scenario as scenario_mod
 from bench.errors import BenchError
-from bench.report import write_report
+from bench.report import summary_table, write_report
+from bench.report import text as text_report
 from bench.runner import RunOptions, run_suite
 from bench.store import Store
 from runtimes import RUNTIMES, build_image, runtime_names
@@ -90,9 +91,18 @@ def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished runs are kept in {store.path}; `bench report` builds a report from them")
             sys.exit(130)
+        _print_summary(store, session)
         out_console.print(f"session {session} stored in {store.path}")
         if not no_report:
             out_console.print(f"report: {write_report(store, reports_dir, session)}")
+
+
+def _print_summary(store: Store, session: str) -> None:
+    data = store.load(session)
+    table = Table(*text_report.HEADER, title=f"session {session}: medians")
+    for row in text_report.summary_rows(data, summary_table(data)):
+        table.add_row(*row)
+    out_console.print(table)
 
 
 @cli.command()

@@ -41,14 +41,21 @@ class ProcessInstance(Instance):
         except OSError as err:
             raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None
         self._cleanup.callback(self._proc.stdout.close)  # type: ignore[union-attr]
-        self._fd = self._proc.stdout.fileno()  # type: ignore[union-attr]
-        self._poller = select.poll()
-        self._poller.register(self._fd, select.POLLIN | select.POLLHUP)
-        # A pidfd becomes readable when the process exits (pidfd_open(2)), so
-        # wait() can block in poll(2) with a timeout instead of sleeping in a
-        # loop as Popen.wait(timeout) does, which would add up to a millisecond.
-        self._pidfd = os.pidfd_open(self._proc.pid)  # the child is unreaped, so the PID is still its own
-        self._cleanup.callback(os.close, self._pidfd)
+        # From here on the process exists: if anything below fails (or Ctrl-C
+        # lands here), kill it, or nobody would.
+        self._cleanup.callback(self._kill_if_running)
+        try:
+            self._fd = self._proc.stdout.fileno()  # type: ignore[union-attr]
+            self._poller = select.poll()
+            self._poller.register(self._fd, select.POLLIN | select.POLLHUP)
+            # A pidfd becomes readable when the process exits (pidfd_open(2)), so
+            # wait() can block in poll(2) with a timeout instead of sleeping in a
+            # loop as Popen.wait(timeout) does, which would add up to a millisecond.
+            self._pidfd = os.pidfd_open(self._proc.pid)  # unreaped, so the PID is still its own
+            self._cleanup.callback(os.close, self._pidfd)
+        except BaseException:
+            self._cleanup.close()
+            raise
         self._buffer = b""
         self._lines: list[TimedLine] = []
         self._eof = False
@@ -136,6 +143,11 @@ class ProcessInstance(Instance):
         self._proc.wait()
         self._signal_tree(signal.SIGKILL)  # descendants that outlived the leader
         self._drain()
+
+    def _kill_if_running(self) -> None:
+        if self._proc.poll() is None:
+            self._signal_tree(signal.SIGKILL)
+            self._proc.wait()
 
     def _drain(self) -> None:
         """Keep what the workload printed while stopping (e.g. its stopped line)."""

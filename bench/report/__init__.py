@@ -29,11 +29,16 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_report(store: Store, reports_dir: Path, session: str | None = None) -> Path:
-    """Write ``<reports_dir>/<session>/index.html`` and ``latest.html``; return the first."""
+    """Write ``<reports_dir>/<session>/index.html``; return its path.
+
+    ``latest.html`` is refreshed too when the session is the newest with runs,
+    so rebuilding an old session's report never hides the newest one.
+    """
     data = store.load(session)
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     page = render_html(data, generated_at=generated)
     index = reports_dir / data.info.id / "index.html"
     _write_atomically(index, page)
-    _write_atomically(reports_dir / "latest.html", page)
+    if store.resolve_session(None).id == data.info.id:
+        _write_atomically(reports_dir / "latest.html", page)
     return index

@@ -7,6 +7,7 @@ job (``bench.report.write_report``).
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 
@@ -36,10 +37,6 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:.4g}"
 
 
 def _ratio_cell(row: pd.Series) -> str:
@@ -60,10 +57,10 @@ def _metric_table(rows: pd.DataFrame, metric_name: str) -> str:
             f"<th>runs</th><th>outliers</th><th>vs {BASELINE}</th></tr>")
     body = []
     for _, r in rows.iterrows():
-        d = m.display
+        f = functools.partial(m.format, unit=False)
         body.append(
-            f"<tr><td>{_e(r['runtime'])}</td><td>{_fmt(d(r['median']))}</td><td>{_fmt(d(r['iqr']))}</td>"
-            f"<td>{_fmt(d(r['min']))} – {_fmt(d(r['max']))}</td><td>{r['n']}</td><td>{r['outliers']}</td>"
+            f"<tr><td>{_e(r['runtime'])}</td><td>{f(r['median'])}</td><td>{f(r['iqr'])}</td>"
+            f"<td>{f(r['min'])} – {f(r['max'])}</td><td>{r['n']}</td><td>{r['outliers']}</td>"
             f"<td>{_ratio_cell(r)}</td></tr>")
     return f'<table class="figures">{head}{"".join(body)}</table>'
 
@@ -73,7 +70,7 @@ def headline(rows: pd.DataFrame, metric_name: str) -> str:
     m = metric(metric_name)
     parts = []
     for _, r in rows.iterrows():
-        part = f"{r['runtime']} {_fmt(m.display(r['median']))} {m.display_unit}"
+        part = f"{r['runtime']} {m.format(r['median'])}"
         if r["runtime"] != BASELINE and not math.isnan(r["ratio"]):
             part += f" ({r['ratio']:.2f}× {BASELINE})"
         parts.append(part)

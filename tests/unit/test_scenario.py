@@ -178,7 +178,8 @@ def test_rejects_value_of_the_wrong_type(path, old, new, key, kind, got):
     assert message.endswith(f", got {got}")
 
 
-@pytest.mark.xfail(strict=True, reason="bench/scenario.py builds 'a integer' with f'a {kind}' (should be 'an integer')")
+@pytest.mark.xfail(strict=True, reason="bench/scenario.py:104 and :118 build 'a integer' "
+                                        "with f'a {kind}' (should be 'an integer')")
 def test_wrong_type_message_reads_as_english(path):
     message = _error(_edit("repetitions = 20", 'repetitions = "20"'), path)
     assert "expected an integer" in message
@@ -194,13 +195,20 @@ def test_wrong_type_message_reads_as_english(path):
     ("timeout_s = 30", "timeout_s = 3601", "[run] timeout_s", "from 0.1 to 3600"),
     ("timeout_s = 30", "timeout_s = nan", "[run] timeout_s", "from 0.1 to 3600"),
     ("timeout_s = 30", "timeout_s = inf", "[run] timeout_s", "from 0.1 to 3600"),
-    ("order = 5", "order = -1", "order", "from 0 to 10000"),
 ])
 def test_rejects_out_of_range_values_and_gives_the_range(path, old, new, key, bounds):
     message = _error(_edit(old, new), path)
     assert message.startswith(f"{key}: expected ")
     assert bounds in message
     assert f"got {new.split(' = ')[1]}" in message
+
+
+@pytest.mark.xfail(strict=True, reason="bench/scenario.py:118 _Reader.bounded names a top-level key "
+                                        "'[] order' (it always writes '[{table}] {key}')")
+def test_out_of_range_top_level_key_is_named_without_brackets(path):
+    message = _error(_edit("order = 5", "order = -1"), path)
+    assert message.startswith("order: expected ")
+    assert "from 0 to 10000" in message
 
 
 def test_accepts_the_range_limits(path):
@@ -286,7 +294,8 @@ def test_rejects_args_given_as_one_string(path):
 
 @pytest.mark.parametrize("table", ["workload", "run", "report"])
 def test_rejects_a_table_given_as_a_scalar(path, table):
-    body = VALID.split(f"[{table}]")[0] + "\n".join(VALID.split(f"[{table}]")[1].split("\n\n")[1:])
+    # VALID's blocks are separated by blank lines; drop the [table] block, set the key to a string.
+    body = "\n\n".join(b for b in VALID.split("\n\n") if not b.startswith(f"[{table}]"))
     assert f"[{table}]" not in body
     message = _error(f'{table} = "oops"\n' + body, path)
     assert message.startswith(f"{table}: expected a table [{table}]")

@@ -1,0 +1,34 @@
+"""The terminal summary printed at the end of `bench run`: medians and ratios.
+
+Returns rows; the CLI decides how to draw them (a rich table).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from bench.metrics import metric
+from bench.results import SessionData
+from runtimes import BASELINE
+
+HEADER = ("scenario", "figure", "runtime", "median", "IQR", "runs", f"vs {BASELINE}")
+
+
+def summary_rows(data: SessionData, summary: pd.DataFrame) -> list[tuple[str, ...]]:
+    """One row per charted figure and runtime, in display units."""
+    rows: list[tuple[str, ...]] = []
+    for scenario in data.scenarios:
+        for name in scenario.metrics:
+            m = metric(name)
+            part = summary[(summary["scenario"] == scenario.name) & (summary["metric"] == name)]
+            for r in part.itertuples():
+                if r.runtime == BASELINE:
+                    vs = "baseline"
+                elif math.isnan(r.ratio):
+                    vs = "–"
+                else:
+                    vs = f"{r.ratio:.2f}×" + ("" if r.significant is not False else " (n.s.)")
+                rows.append((scenario.name, m.label, r.runtime, m.format(r.median), m.format(r.iqr), str(r.n), vs))
+    return rows

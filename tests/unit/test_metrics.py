@@ -1,0 +1,59 @@
+"""bench.metrics: units come from the name's suffix; the report converts to a display unit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.metrics import METRICS, metric
+
+
+@pytest.mark.parametrize(("name", "unit", "display_unit"), [
+    ("ready_s", "s", "ms"),
+    ("host_pss_bytes", "bytes", "MiB"),
+    ("io_seq_write_mib_s", "MiB/s", "MiB/s"),  # ends in _s too: the longer suffix must win
+    ("io_rand_read_iops", "IOPS", "IOPS"),
+    ("io_fsync_p99_us", "µs", "µs"),
+])
+def test_unit_comes_from_the_suffix(name, unit, display_unit):
+    m = metric(name)
+    assert (m.unit, m.display_unit) == (unit, display_unit)
+
+
+@pytest.mark.parametrize(("name", "stored", "shown"), [
+    ("ready_s", 0.0015, 1.5),                  # seconds → milliseconds
+    ("host_pss_bytes", 3 * 2**20, 3.0),        # bytes → MiB (2^20, not 10^6)
+    ("overhead_bytes", 512 * 1024, 0.5),
+    ("io_seq_read_mib_s", 812.5, 812.5),       # already readable: unchanged
+    ("io_rand_read_iops", 15000.0, 15000.0),
+    ("io_fsync_p50_us", 61.25, 61.25),
+])
+def test_display_converts_to_the_display_unit(name, stored, shown):
+    assert metric(name).display(stored) == pytest.approx(shown)
+
+
+def test_every_registered_metric_has_a_known_unit_label_and_direction():
+    for name, m in METRICS.items():
+        assert m.name == name
+        assert m.unit, f"{name}: no unit suffix"
+        assert m.label
+        assert m.better in ("lower", "higher")
+
+
+def test_throughput_and_iops_are_better_higher_times_lower():
+    assert metric("io_seq_write_mib_s").better == "higher"
+    assert metric("io_rand_read_iops").better == "higher"
+    assert metric("ready_s").better == "lower"
+    assert metric("io_fsync_p99_us").better == "lower"
+
+
+def test_unknown_name_gets_a_generic_metric_with_the_suffix_unit():
+    m = metric("boot_kernel_s")
+    assert m.label == "boot kernel s"
+    assert m.better == "lower"
+    assert (m.unit, m.display_unit, m.display(2.0)) == ("s", "ms", 2000.0)
+
+
+def test_name_without_a_known_suffix_has_no_unit_and_no_conversion():
+    m = metric("instances")
+    assert (m.unit, m.display_unit) == ("", "")
+    assert m.display(7.0) == 7.0
