@@ -101,7 +101,7 @@ class _Reader:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
-            raise self.fail(where, f"a {_KIND_NAMES[kind]}", value)
+            raise self.fail(where, _article(_KIND_NAMES[kind]), value)
         return value
 
     def strings(self, table: str, key: str, default: Any) -> Any:
@@ -115,11 +115,16 @@ class _Reader:
     def bounded(self, table: str, key: str, kind: type, low: float, high: float, default: Any) -> Any:
         value = self.get(table, key, kind, default)
         if not low <= value <= high:
-            raise self.fail(f"[{table}] {key}", f"a {_KIND_NAMES[kind]} from {low:g} to {high:g}", value)
+            where = f"[{table}] {key}" if table else key
+            raise self.fail(where, f"{_article(_KIND_NAMES[kind])} from {low:g} to {high:g}", value)
         return value
 
 
 _KIND_NAMES = {str: "string", int: "integer", float: "number", list: "list", dict: "table"}
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 def _check_keys(reader: _Reader) -> None:
@@ -156,6 +161,8 @@ def parse_scenario(text: str, path: Path) -> Scenario:
     metrics = r.strings("report", "metrics", None)
     if not metrics:
         raise r.fail("[report] metrics", "a non-empty list of metric names")
+    if len(set(metrics)) != len(metrics):
+        raise r.fail("[report] metrics", "each metric once", list(metrics))
     _check_choices(r, "[report] metrics", metrics, METRICS)
     return Scenario(
         name=name, description=r.get("", "description", str), note=r.get("", "note", str, ""),

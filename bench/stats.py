@@ -51,7 +51,11 @@ def summarize(values: Sequence[float]) -> Summary:
     stats = Stats()
     for v in values:
         stats.update(float(v))
-    low, high = stats.ld15iqr, stats.hd15iqr
+    # Tukey's fences, computed here from pytest-benchmark's quartiles: some of
+    # its releases return the first sample beyond the high fence as hd15iqr.
+    low_fence, high_fence = stats.q1 - 1.5 * stats.iqr, stats.q3 + 1.5 * stats.iqr
+    inside = [v for v in stats.sorted_data if low_fence <= v <= high_fence]
+    low, high = inside[0], inside[-1]
     return Summary(
         n=stats.rounds, median=stats.median, q1=stats.q1, q3=stats.q3, iqr=stats.iqr,
         min=stats.min, max=stats.max, mean=stats.mean, stddev=stats.stddev,

@@ -90,12 +90,18 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        except (OSError, sqlite3.Error) as err:
+            reason = err.strerror if isinstance(err, OSError) else str(err)
+            raise StoreError(f"store {path}: cannot open ({reason}); pass --store with a writable path") from None
+        try:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as err:
+            self._db.close()
             raise StoreError(f"store {path}: not a usable SQLite file ({err}); move it aside or pass --store NEW_PATH") from None
-        except OSError as err:
-            raise StoreError(f"store {path}: {err.strerror}; pass --store with a writable path") from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -172,7 +178,7 @@ class Store:
 
     # -- reading -----------------------------------------------------------
     def sessions(self) -> list[SessionInfo]:
-        rows = self._db.execute("SELECT * FROM sessions ORDER BY started_at, id").fetchall()
+        rows = self._db.execute("SELECT * FROM sessions ORDER BY started_at, rowid").fetchall()
         return [SessionInfo(id=r[0], started_at=r[1], finished_at=r[2], status=r[3], command=r[4],
                             quick=bool(r[5]), metadata=json.loads(r[6])) for r in rows]
 

@@ -12,6 +12,7 @@ text on stderr) is kept as plain output but is not a probe line.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 PREFIX = "BENCH "
 MODES = ("ready", "cpu", "mem", "io", "idle")
@@ -29,11 +30,12 @@ class ProbeLine:
     at_ns: int = 0
 
     def number(self, key: str) -> float | None:
-        """The field as a float, or None when absent or not a number."""
+        """The field as a finite float, or None when absent, not a number, NaN or infinite."""
         try:
-            return float(self.fields[key])
+            value = float(self.fields[key])
         except (KeyError, ValueError):
             return None
+        return value if math.isfinite(value) else None
 
     def numbers(self) -> dict[str, float]:
         """Every numeric field except the bookkeeping ones (pid)."""

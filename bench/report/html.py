@@ -43,7 +43,8 @@ def _ratio_cell(row: pd.Series) -> str:
     if row["runtime"] == BASELINE:
         return "1× (baseline)"
     if math.isnan(row["ratio"]):
-        return '<span class="muted">no baseline</span>'
+        why = f"{BASELINE} is 0" if row["baseline_zero"] else f"no {BASELINE} figure"
+        return f'<span class="muted">– ({why})</span>'
     text = f"{row['ratio']:.2f}× ± {row['ratio_spread']:.2f}"
     if row["significant"] is False:
         text += ' <span class="muted">(not significant)</span>'

@@ -15,7 +15,7 @@ from bench.stats import is_significant, ratio, summarize
 from runtimes import BASELINE
 
 COLUMNS = ["scenario", "metric", "runtime", "n", "median", "q1", "q3", "iqr", "min", "max",
-           "low_whisker", "high_whisker", "outliers", "relative_iqr", "ratio", "ratio_spread", "significant"]
+           "low_whisker", "high_whisker", "outliers", "relative_iqr", "ratio", "ratio_spread", "baseline_zero", "significant"]
 
 
 def runtime_order(data: SessionData) -> list[str]:
@@ -34,14 +34,16 @@ def summary_table(data: SessionData) -> pd.DataFrame:
         base = summarize(base_values) if base_values else None
         for runtime, values in by_runtime.items():
             s = summarize(values)
-            r = ratio(s, base) if base else None
+            r = ratio(s, base) if base and runtime != BASELINE else None
             sig = is_significant(values, base_values) if base_values and runtime != BASELINE else None
             rows.append({
                 "scenario": scenario, "metric": metric, "runtime": runtime, "n": s.n,
                 "median": s.median, "q1": s.q1, "q3": s.q3, "iqr": s.iqr, "min": s.min, "max": s.max,
                 "low_whisker": s.low_whisker, "high_whisker": s.high_whisker, "outliers": s.outliers,
                 "relative_iqr": s.relative_iqr,
-                "ratio": r.value if r else math.nan, "ratio_spread": r.spread if r else math.nan,
+                "ratio": 1.0 if runtime == BASELINE else (r.value if r else math.nan),
+                "ratio_spread": 0.0 if runtime == BASELINE else (r.spread if r else math.nan),
+                "baseline_zero": base is not None and base.median == 0,
                 "significant": sig,
             })
     return pd.DataFrame(rows, columns=COLUMNS)

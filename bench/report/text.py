@@ -27,7 +27,7 @@ def summary_rows(data: SessionData, summary: pd.DataFrame) -> list[tuple[str, ..
                 if r.runtime == BASELINE:
                     vs = "baseline"
                 elif math.isnan(r.ratio):
-                    vs = "–"
+                    vs = f"– ({BASELINE} is 0)" if r.baseline_zero else "–"
                 else:
                     vs = f"{r.ratio:.2f}×" + ("" if r.significant is not False else " (n.s.)")
                 rows.append((scenario.name, m.label, r.runtime, m.format(r.median), m.format(r.iqr), str(r.n), vs))

@@ -47,7 +47,6 @@ static const char *g_mode = "none";       /* for error lines */
 static char g_cleanup[2][PATH_MAX];       /* io files to unlink on error */
 static volatile sig_atomic_t g_stop;      /* set by the signal handler */
 
-/* ---------- errors and usage ---------- */
 
 static void usage(void)
 {
@@ -86,15 +85,6 @@ static void fail(const char *what, int err)
     exit(1);
 }
 
-/* ---------- option parsing ---------- */
-
-/* The value after option argv[i]; a missing value is a usage error. */
-static const char *opt_value(int argc, char **argv, int i)
-{
-    if (i + 1 >= argc)
-        die_usage("option %s needs a value", argv[i]);
-    return argv[i + 1];
-}
 
 /* A whole decimal number in [min, max]; anything else is a usage error. */
 static long long parse_count(const char *opt, const char *s,
@@ -111,7 +101,31 @@ static long long parse_count(const char *opt, const char *s,
     return v;
 }
 
-/* ---------- clocks, memory accounting, small helpers ---------- */
+/* One "--name value" option: a number in [min, max] or a string. */
+struct opt {
+    const char *name;
+    long long *num, min, max;
+    const char **str;
+};
+
+/* Options come in "--name value" pairs; unknown names are usage errors. */
+static void parse_opts(int argc, char **argv, const struct opt *opts, int n)
+{
+    for (int i = 0; i < argc; i += 2) {
+        int k = 0;
+        while (k < n && strcmp(argv[i], opts[k].name) != 0)
+            k++;
+        if (k == n)
+            die_usage("%s: unknown option %s", g_mode, argv[i]);
+        if (i + 1 >= argc)
+            die_usage("option %s needs a value", argv[i]);
+        if (opts[k].num)
+            *opts[k].num = parse_count(argv[i], argv[i + 1], opts[k].min, opts[k].max);
+        else
+            *opts[k].str = argv[i + 1];
+    }
+}
+
 
 /* Wall time that never jumps (clock_gettime(2): CLOCK_MONOTONIC). */
 static double now_s(void)
@@ -166,7 +180,6 @@ static uint64_t xorshift64(uint64_t *s)
     return *s = x;
 }
 
-/* ---------- holding (mem, idle) ---------- */
 
 static void on_signal(int sig)
 {
@@ -206,12 +219,10 @@ static int hold(const sigset_t *wait_mask)
     return 0;
 }
 
-/* ---------- modes ---------- */
 
 static int mode_ready(int argc, char **argv)
 {
-    if (argc > 0)
-        die_usage("ready: unknown option %s", argv[0]);
+    parse_opts(argc, argv, NULL, 0);
     printf("BENCH event=ready mode=ready pid=%ld\n", (long)getpid());
     return 0;
 }
@@ -219,13 +230,8 @@ static int mode_ready(int argc, char **argv)
 static int mode_cpu(int argc, char **argv)
 {
     long long iterations = 20000000;
-    for (int i = 0; i < argc; i += 2) {
-        const char *v = opt_value(argc, argv, i);
-        if (strcmp(argv[i], "--iterations") == 0)
-            iterations = parse_count(argv[i], v, 1, LLONG_MAX);
-        else
-            die_usage("cpu: unknown option %s", argv[i]);
-    }
+    const struct opt opts[] = {{"--iterations", &iterations, 1, LLONG_MAX, NULL}};
+    parse_opts(argc, argv, opts, 1);
     printf("BENCH event=ready mode=cpu pid=%ld\n", (long)getpid());
 
     /* Each step depends on the previous one (xorshift, then a multiply and
@@ -248,13 +254,8 @@ static int mode_cpu(int argc, char **argv)
 static int mode_mem(int argc, char **argv)
 {
     long long mib = 64;
-    for (int i = 0; i < argc; i += 2) {
-        const char *v = opt_value(argc, argv, i);
-        if (strcmp(argv[i], "--mib") == 0)
-            mib = parse_count(argv[i], v, 1, 1024 * 1024);
-        else
-            die_usage("mem: unknown option %s", argv[i]);
-    }
+    const struct opt opts[] = {{"--mib", &mib, 1, 1024 * 1024, NULL}};
+    parse_opts(argc, argv, opts, 1);
     sigset_t wait_mask = hold_prepare();
 
     /* Anonymous private mapping: fresh zero pages, no malloc heuristics.
@@ -281,8 +282,7 @@ static int mode_mem(int argc, char **argv)
 
 static int mode_idle(int argc, char **argv)
 {
-    if (argc > 0)
-        die_usage("idle: unknown option %s", argv[0]);
+    parse_opts(argc, argv, NULL, 0);
     sigset_t wait_mask = hold_prepare();
     const char *src;
     long long rss = rss_bytes(&src);
@@ -292,7 +292,6 @@ static int mode_idle(int argc, char **argv)
     return hold(&wait_mask);
 }
 
-/* ---------- io helpers ---------- */
 
 /* write(2)/read(2) may move fewer bytes than asked or be interrupted
  * (EINTR); these loops finish the job. pread_full stops early only at EOF. */
@@ -328,11 +327,11 @@ static ssize_t pread_full(int fd, unsigned char *buf, size_t len, off_t off)
     return (ssize_t)done;
 }
 
-static int fsync_retry(int fd)
+static int fsync_retry(int fd) /* EINTR is possible on network filesystems */
 {
     int r;
     while ((r = fsync(fd)) < 0 && errno == EINTR)
-        ;
+        continue;
     return r;
 }
 
@@ -388,29 +387,21 @@ static int cmp_double(const void *a, const void *b)
 /* Nearest-rank percentile of a sorted array: the ceil(p/100*n)-th value. */
 static double percentile(const double *sorted, size_t n, unsigned p)
 {
-    size_t rank = (p * n + 99) / 100;
-    return sorted[rank > 0 ? rank - 1 : 0];
+    return sorted[(p * n + 99) / 100 - 1]; /* n >= 1, so the rank is >= 1 */
 }
 
-/* ---------- io mode ---------- */
 
 static int mode_io(int argc, char **argv)
 {
     const char *dir = ".";
     long long size_mib = 64, rand_ops = 2000, fsync_ops = 200;
-    for (int i = 0; i < argc; i += 2) {
-        const char *v = opt_value(argc, argv, i);
-        if (strcmp(argv[i], "--dir") == 0)
-            dir = v;
-        else if (strcmp(argv[i], "--size-mib") == 0)
-            size_mib = parse_count(argv[i], v, 1, 1024 * 1024);
-        else if (strcmp(argv[i], "--rand-ops") == 0)
-            rand_ops = parse_count(argv[i], v, 1, 10000000);
-        else if (strcmp(argv[i], "--fsync-ops") == 0)
-            fsync_ops = parse_count(argv[i], v, 1, 10000000);
-        else
-            die_usage("io: unknown option %s", argv[i]);
-    }
+    const struct opt opts[] = {
+        {"--dir", NULL, 0, 0, &dir},
+        {"--size-mib", &size_mib, 1, 1024 * 1024, NULL},
+        {"--rand-ops", &rand_ops, 1, 10000000, NULL},  /* bounds the latency array */
+        {"--fsync-ops", &fsync_ops, 1, 10000000, NULL},
+    };
+    parse_opts(argc, argv, opts, 4);
     long pid = (long)getpid();
     printf("BENCH event=ready mode=io pid=%ld\n", pid);
 
@@ -457,10 +448,8 @@ static int mode_io(int argc, char **argv)
     t0 = now_s();
     for (long long b = 0; b < size_mib; b++) {
         ssize_t n = pread_full(fd, buf, MIB, (off_t)b * MIB);
-        if (n < 0)
-            fail("seq_read", errno);
-        if (n != MIB)
-            fail("seq_read_short", EIO);
+        if (n != MIB) /* short means the file shrank under us */
+            fail("seq_read", n < 0 ? errno : EIO);
     }
     double seq_read = (double)size_mib / (now_s() - t0);
     close(fd);
@@ -477,10 +466,8 @@ static int mode_io(int argc, char **argv)
         double s = now_s();
         ssize_t n = pread_full(fd, buf, BLOCK, off);
         lat[i] = (now_s() - s) * 1e6;
-        if (n < 0)
-            fail("rand_read", errno);
         if (n != BLOCK)
-            fail("rand_read_short", EIO);
+            fail("rand_read", n < 0 ? errno : EIO);
     }
     double rand_iops = (double)rand_ops / (now_s() - t0);
     close(fd);
@@ -523,17 +510,14 @@ static int mode_io(int argc, char **argv)
     return 0;
 }
 
-/* ---------- main ---------- */
 
 int main(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);
-    } modes[] = {
-        {"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
-        {"idle", mode_idle},   {"io", mode_io},
-    };
+    } modes[] = {{"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
+                 {"idle", mode_idle}, {"io", mode_io}};
 
     /* Line-buffered even on a pipe or serial console, so the host sees
      * each line (and its timing) as soon as it is printed (setvbuf(3)). */

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.metrics import METRICS, metric
+from bench.metrics import METRICS, format_number, metric
 
 
 @pytest.mark.parametrize(("name", "unit", "display_unit"), [
@@ -57,3 +57,25 @@ def test_name_without_a_known_suffix_has_no_unit_and_no_conversion():
     m = metric("instances")
     assert (m.unit, m.display_unit) == ("", "")
     assert m.display(7.0) == 7.0
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    # the examples bench.metrics.format_number promises: four significant digits, thousands separated
+    (0.0123, "0.0123"),
+    (1.757, "1.757"),
+    (36.86, "36.86"),
+    (1447.2, "1,447"),
+    (18640.0, "18,640"),
+    (0.0, "0"),
+    (float("nan"), "–"),
+])
+def test_format_number_is_readable(value, text):
+    assert format_number(value) == text
+
+
+def test_metric_format_converts_and_appends_the_display_unit():
+    assert metric("ready_s").format(0.0009295) == "0.9295 ms"
+    assert metric("ready_s").format(0.0009295, unit=False) == "0.9295"
+    assert metric("host_pss_bytes").format(851968.0) == "0.8125 MiB"
+    assert metric("io_rand_read_iops").format(18640.4) == "18,640 IOPS"
+    assert metric("instances").format(3.0) == "3"

@@ -79,9 +79,6 @@ def test_number_is_none_when_absent_or_not_numeric():
     assert line.number("empty") is None
 
 
-@pytest.mark.xfail(strict=True, reason="runtimes/probe.py:34 ProbeLine.number returns float('nan') for 'nan'/'-nan' "
-                                        "(printf %g of 0/0); the NaN then fails Store.record_run with "
-                                        "sqlite3.IntegrityError (NOT NULL samples.value) and aborts the session")
 def test_number_treats_nan_as_not_a_number():
     line = parse_line("BENCH event=result mode=io seq_write_mib_s=-nan rand_read_iops=nan fsync_p50_us=900")
     assert line.number("seq_write_mib_s") is None

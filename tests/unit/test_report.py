@@ -31,6 +31,7 @@ import pytest
 from bench import metadata as md
 from bench.report import render_html, summary_table
 from bench.report.checks import collect_warnings
+from bench.report.text import HEADER, summary_rows
 from bench.results import RunRecord, ScenarioInfo, SessionData, Skip
 from bench.store import Store
 
@@ -131,6 +132,23 @@ def test_summary_whiskers_are_samples_within_the_tukey_fences(data):
         assert row.q1 <= row.median <= row.q3
         assert (row.low_whisker, row.high_whisker) == (min(inside), max(inside))
         assert row.outliers == len(values) - len(inside)
+
+
+# -- the terminal summary ----------------------------------------------------------
+
+def test_terminal_summary_has_a_row_per_charted_figure_and_runtime(data):
+    table = summary_table(data)
+    rows = summary_rows(data, table)
+    assert all(len(r) == len(HEADER) for r in rows)
+    assert [(r[0], r[2]) for r in rows] == [(s.name, rt) for s in data.scenarios for _ in s.metrics
+                                            for rt in ("native", "chroot")]
+    by_key = {(r[0], r[1], r[2]): r for r in rows}
+    native = by_key[("startup", "launch → READY", "native")]
+    median = table[(table["scenario"] == "startup") & (table["metric"] == "ready_s") & (table["runtime"] == "native")]
+    assert native[3] == f"{median['median'].item() * 1e3:.4g} ms"
+    assert native[5] == "10" and native[6] == "baseline"
+    chroot = by_key[("cpu", "fixed CPU work, wall time", "chroot")]
+    assert chroot[6].endswith("× (n.s.)")  # not significantly different from native in the recording
 
 
 # -- render_html --------------------------------------------------------------------

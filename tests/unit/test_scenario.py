@@ -178,8 +178,6 @@ def test_rejects_value_of_the_wrong_type(path, old, new, key, kind, got):
     assert message.endswith(f", got {got}")
 
 
-@pytest.mark.xfail(strict=True, reason="bench/scenario.py:104 and :118 build 'a integer' "
-                                        "with f'a {kind}' (should be 'an integer')")
 def test_wrong_type_message_reads_as_english(path):
     message = _error(_edit("repetitions = 20", 'repetitions = "20"'), path)
     assert "expected an integer" in message
@@ -203,8 +201,6 @@ def test_rejects_out_of_range_values_and_gives_the_range(path, old, new, key, bo
     assert f"got {new.split(' = ')[1]}" in message
 
 
-@pytest.mark.xfail(strict=True, reason="bench/scenario.py:118 _Reader.bounded names a top-level key "
-                                        "'[] order' (it always writes '[{table}] {key}')")
 def test_out_of_range_top_level_key_is_named_without_brackets(path):
     message = _error(_edit("order = 5", "order = -1"), path)
     assert message.startswith("order: expected ")
