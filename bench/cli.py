@@ -92,9 +92,9 @@ def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path
             err_console.print(f"interrupted: finished runs are kept in {store.path}; `bench report` builds a report from them")
             sys.exit(130)
         _print_summary(store, session)
-        out_console.print(f"session {session} stored in {store.path}")
+        click.echo(f"session {session} stored in {store.path}")
         if not no_report:
-            out_console.print(f"report: {write_report(store, reports_dir, session)}")
+            click.echo(f"report: {write_report(store, reports_dir, session)}")
 
 
 def _print_summary(store: Store, session: str) -> None:
@@ -112,7 +112,7 @@ def _print_summary(store: Store, session: str) -> None:
 def report(session, store_path, reports_dir) -> None:
     """Rebuild the HTML report from the store, without running anything."""
     with _open_store(store_path, reports_dir) as store:
-        out_console.print(f"report: {write_report(store, reports_dir, session)}")
+        click.echo(f"report: {write_report(store, reports_dir, session)}")
 
 
 @cli.command()

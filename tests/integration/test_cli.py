@@ -32,8 +32,10 @@ def test_run_writes_the_store_and_a_report(tmp_path: Path) -> None:
     result = bench("run", "startup", "--quick", "-n", "3", "--reports", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "latest.html").is_file()
-    session = result.stdout.split("session ")[1].split()[0]
-    page = (tmp_path / session / "index.html").read_text()
+    report_path = Path(result.stdout.split("report: ")[1].split()[0])
+    session = report_path.parent.name
+    assert report_path == tmp_path / session / "index.html"
+    page = report_path.read_text()
     assert "chart-startup-ready_s" in page and "native" in page and "chroot" in page
     listed = bench("sessions", "--reports", str(tmp_path), cwd=tmp_path)
     assert session in listed.stdout and "finished" in listed.stdout
