@@ -149,7 +149,9 @@ static long long maxrss_bytes(void)
 }
 
 /* Current RSS: 2nd field of /proc/self/statm, in pages (proc(5)).
- * A chroot may have no /proc; then fall back to the getrusage() peak. */
+ * A chroot may have no /proc; then fall back to the getrusage() peak,
+ * an upper bound only (see above), which the harness does not trust: it
+ * measures the workload from the host side whenever it can. */
 static long long rss_bytes(const char **source)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -198,8 +200,7 @@ static sigset_t hold_prepare(void)
     sigemptyset(&block);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGINT);
-    if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0)
-        fail("sigprocmask", errno);
+    if (sigprocmask(SIG_BLOCK, &block, &wait_mask) < 0) fail("sigprocmask", errno);
     sigdelset(&wait_mask, SIGTERM); /* wake even if our parent blocked them */
     sigdelset(&wait_mask, SIGINT);
     return wait_mask;
@@ -217,7 +218,7 @@ static void print_ready_rss(void)
 static int hold(const sigset_t *wait_mask)
 {
     while (!g_stop)
-        sigsuspend(wait_mask); /* returns (EINTR) after each handler run */
+        sigsuspend(wait_mask); /* returns -1/EINTR once a handler has run */
     printf("BENCH event=stopped mode=%s\n", g_mode);
     return 0;
 }
@@ -266,8 +267,7 @@ static int mode_mem(int argc, char **argv)
     double t0 = now_s();
     volatile unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        fail("mmap", errno);
+    if (p == MAP_FAILED) fail("mmap", errno);
     for (size_t off = 0; off < bytes; off += BLOCK)
         p[off] = 1;
     double touch = now_s() - t0;
@@ -288,8 +288,8 @@ static int mode_idle(int argc, char **argv)
 }
 
 /* pread/pwrite all len bytes at off. Both may transfer less than asked or
- * fail with EINTR (read(2), write(2)), so loop. Returns the bytes moved,
- * fewer only at end of file, or -1 with errno set. */
+ * fail with EINTR (read(2), write(2)), so loop. Returns the bytes moved
+ * (fewer than len only when a read hits end of file), or -1 with errno. */
 static ssize_t xfer(int fd, unsigned char *buf, size_t len, off_t off, int writing)
 {
     size_t done = 0;
@@ -300,8 +300,12 @@ static ssize_t xfer(int fd, unsigned char *buf, size_t len, off_t off, int writi
             continue;
         if (n < 0)
             return -1;
+        if (n == 0 && writing) { /* no progress: would loop forever */
+            errno = EIO;
+            return -1;
+        }
         if (n == 0)
-            break;
+            break; /* end of file */
         done += (size_t)n;
     }
     return (ssize_t)done;
@@ -332,17 +336,14 @@ static int open_for_read(const char *path, unsigned char *buf, int *direct)
             *direct = 1;
             return fd;
         }
-        if (errno != EINVAL)
-            fail("read_probe", errno);
+        if (errno != EINVAL) fail("read_probe", errno);
         close(fd);
     } else if (errno != EINVAL) {
         fail("open_read", errno);
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail("open_read", errno);
-    if (fdatasync(fd) < 0)
-        fail("fdatasync", errno);
+    if (fd < 0) fail("open_read", errno);
+    if (fdatasync(fd) < 0) fail("fdatasync", errno);
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* only advice */
     *direct = 0;
     return fd;
@@ -375,8 +376,6 @@ static int mode_io(int argc, char **argv)
     long pid = (long)getpid();
     printf("BENCH event=ready mode=io pid=%ld\n", pid);
 
-    /* No signal handlers are installed in this mode, so fsync() cannot be
-     * interrupted; xfer() still copes with short transfers. */
     char *data_path = g_cleanup[0], *sync_path = g_cleanup[1];
     if (snprintf(data_path, PATH_MAX, "%s/probe-io.%ld.dat", dir, pid) >= PATH_MAX ||
         snprintf(sync_path, PATH_MAX, "%s/probe-fsync.%ld.dat", dir, pid) >= PATH_MAX) {
@@ -388,28 +387,24 @@ static int mode_io(int argc, char **argv)
      * phase. Random non-zero bytes, so no filesystem can compress it. */
     unsigned char *buf;
     int rc = posix_memalign((void **)&buf, BLOCK, MIB);
-    if (rc != 0)
-        fail("alloc", rc);
+    if (rc != 0) fail("alloc", rc);
     double *lat = malloc((size_t)(rand_ops > fsync_ops ? rand_ops : fsync_ops) * sizeof *lat);
-    if (!lat)
-        fail("alloc", ENOMEM);
+    if (!lat) fail("alloc", ENOMEM);
     uint64_t seed = 0x853C49E6748FEA9Bu;
     for (size_t i = 0; i < MIB; i++)
         buf[i] = (unsigned char)(1 + xorshift64(&seed) % 255);
 
     /* a. Sequential write in 1 MiB blocks; the closing fsync is part of
-     *    the time (fio rw=write bs=1m end_fsync=1). */
+     *    the time (fio rw=write bs=1m end_fsync=1). fsync() needs no EINTR
+     *    loop: this mode installs no signal handlers to interrupt it. */
     int fd = open(data_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        fail("open_write", errno);
+    if (fd < 0) fail("open_write", errno);
     double t0 = now_s();
     for (long long b = 0; b < size_mib; b++) {
         stamp_blocks(buf, MIB, (uint64_t)b);
-        if (xfer(fd, buf, MIB, (off_t)b * MIB, 1) < 0)
-            fail("seq_write", errno);
+        if (xfer(fd, buf, MIB, (off_t)b * MIB, 1) < 0) fail("seq_write", errno);
     }
-    if (fsync(fd) < 0)
-        fail("seq_fsync", errno);
+    if (fsync(fd) < 0) fail("seq_fsync", errno);
     double seq_write = (double)size_mib / (now_s() - t0);
     close(fd);
 
@@ -436,8 +431,7 @@ static int mode_io(int argc, char **argv)
         double s = now_s();
         ssize_t n = xfer(fd, buf, BLOCK, off, 0);
         lat[i] = (now_s() - s) * 1e6;
-        if (n != BLOCK)
-            fail("rand_read", n < 0 ? errno : EIO);
+        if (n != BLOCK) fail("rand_read", n < 0 ? errno : EIO);
     }
     double rand_iops = (double)rand_ops / (now_s() - t0);
     close(fd);
@@ -447,15 +441,12 @@ static int mode_io(int argc, char **argv)
     /* d. Durable small writes, as a database commit does: rewrite 4 KiB at
      *    offset 0, then fsync, each op timed (fio rw=write bs=4k fsync=1). */
     fd = open(sync_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0)
-        fail("open_fsync", errno);
+    if (fd < 0) fail("open_fsync", errno);
     for (long long i = 0; i < fsync_ops; i++) {
         stamp_blocks(buf, BLOCK, (uint64_t)i); /* new content every time */
         double s = now_s();
-        if (xfer(fd, buf, BLOCK, 0, 1) < 0)
-            fail("fsync_write", errno);
-        if (fsync(fd) < 0)
-            fail("fsync", errno);
+        if (xfer(fd, buf, BLOCK, 0, 1) < 0) fail("fsync_write", errno);
+        if (fsync(fd) < 0) fail("fsync", errno);
         lat[i] = (now_s() - s) * 1e6;
     }
     close(fd);
@@ -463,8 +454,7 @@ static int mode_io(int argc, char **argv)
     double fsync_p99 = percentile(lat, (size_t)fsync_ops, 99);
 
     /* e. Leave nothing behind. */
-    if (unlink(data_path) < 0 || unlink(sync_path) < 0)
-        fail("unlink", errno);
+    if (unlink(data_path) < 0 || unlink(sync_path) < 0) fail("unlink", errno);
     data_path[0] = sync_path[0] = '\0';
     free(lat);
     free(buf);
