@@ -10,9 +10,11 @@ Schema history:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -117,10 +119,21 @@ class Store:
                     self._db.execute("ROLLBACK")
                 raise
 
-    def _transaction(self) -> sqlite3.Connection:
-        """``with self._transaction():`` commits on success, rolls back on error."""
-        self._db.execute("BEGIN IMMEDIATE")
-        return _Tx(self._db)  # type: ignore[return-value]
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Commit on success; roll back on any exception, Ctrl-C included.
+
+        The rollback checks ``in_transaction`` rather than assuming: a Ctrl-C
+        can land after BEGIN ran but before control came back here.
+        """
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -218,15 +231,3 @@ class Store:
         return SessionData(info=info, scenarios=scenarios, samples=samples, runs=runs, skips=skips,
                            runtime_versions=versions)
 
-
-class _Tx:
-    """Commit on a clean exit, roll back on any exception (Ctrl-C included)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> sqlite3.Connection:
-        return self.db
-
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        self.db.execute("ROLLBACK" if et else "COMMIT")
