@@ -36,6 +36,16 @@ class Skip:
 
 
 @dataclasses.dataclass(frozen=True)
+class RuntimeInfo:
+    """What a report says of a runtime that ran: what it is, how it launches, tool versions."""
+
+    name: str
+    summary: str = ""
+    launch: str = ""
+    versions: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class ScenarioInfo:
     """What a report needs to know of a scenario, stored so it can be rebuilt later."""
 
@@ -76,4 +86,4 @@ class SessionData:
     samples: pd.DataFrame
     runs: pd.DataFrame
     skips: list[Skip]
-    runtime_versions: dict[str, dict[str, str]]
+    runtimes: dict[str, RuntimeInfo]

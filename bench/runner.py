@@ -1,7 +1,8 @@
 """The runner: every scenario × runtime, warm-ups first, each run stored at once.
 
-Phases, per scenario and runtime (names as in hyperfine):
-    setup (runtime ``__enter__``, once) → warm-up runs → measured runs → cleanup (``__exit__``)
+Phases, per scenario (names as in hyperfine):
+    setup of every runtime (``__enter__``) → warm-up runs → measured runs,
+    interleaved across runtimes → cleanup (``__exit__``, always)
 and per run: launch → wait for READY → observe → stop/wait → clean up.
 
 The runner never branches on which runtime it drives; what differs lives in
@@ -20,7 +21,7 @@ from typing import Protocol
 from bench.errors import BenchError, InstanceError
 from bench.metadata import collect_metadata
 from bench.observers import memory_snapshot
-from bench.results import RunRecord, ScenarioInfo, Skip
+from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
 from bench.scenario import Scenario
 from bench.store import Store, utc_now
 from runtimes import BASELINE, RUNTIMES, Image, InstanceSpec, Runtime, get_runtime, probe_argv
@@ -126,27 +127,58 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
     return RunRecord(ok=True, metrics=metrics, **record)
 
 
-def _run_on(runtime_cls: type[Runtime], scenario: Scenario, image: Image, store: Store, session: str,
-            progress: Progress) -> None:
-    """Setup, warm-ups, measured runs and cleanup of one scenario on one runtime."""
-    progress.begin(f"{scenario.name} · {runtime_cls.name}", scenario.warmup + scenario.repetitions)
+def _set_up(names: Sequence[str], scenario: Scenario, image: Image, store: Store, session: str,
+            progress: Progress, stack: contextlib.ExitStack) -> list[Runtime]:
+    """Enter every runtime that can run; record a skip, with its reason, for the others."""
+    runtimes = []
+    for name in names:
+        runtime_cls = get_runtime(name)
+        availability = runtime_cls.available()
+        reason, fix = availability.reason, availability.fix
+        if availability.ok:
+            try:
+                runtime = stack.enter_context(runtime_cls(image))
+                store.record_runtime(session, RuntimeInfo(runtime.name, runtime.summary, runtime.launch,
+                                                          runtime.versions()))
+                runtimes.append(runtime)
+                continue
+            except BenchError as err:
+                reason, fix = f"setup failed: {err}", ""
+        store.record_skip(session, Skip(scenario.name, name, reason, fix))
+        progress.note(f"{scenario.name}: {name} skipped: {reason}")
+    return runtimes
+
+
+def _rotation(runtimes: list[Runtime], round_index: int) -> list[Runtime]:
+    """Round ``i`` starts with runtime ``i mod n``, so none always runs right after another."""
+    k = round_index % len(runtimes)
+    return runtimes[k:] + runtimes[:k]
+
+
+def _run_scenario(scenario: Scenario, names: Sequence[str], image: Image, store: Store, session: str,
+                  progress: Progress) -> None:
+    """Set up every runtime, run warm-ups, then the measured runs interleaved, then clean up.
+
+    Interleaving (round i runs every runtime's i-th repetition) means slow
+    drift of the host — clock frequency, heat, background load — is spread
+    over all runtimes alike instead of biasing whichever ran last.
+    """
     with contextlib.ExitStack() as stack:
-        try:
-            runtime = stack.enter_context(runtime_cls(image))
-        except BenchError as err:
-            store.record_skip(session, Skip(scenario.name, runtime_cls.name, f"setup failed: {err}"))
-            progress.note(f"{scenario.name}: {runtime_cls.name} skipped: setup failed: {err}")
+        runtimes = _set_up(names, scenario, image, store, session, progress, stack)
+        if not runtimes:
             return
-        store.record_runtime(session, runtime.name, runtime.versions())
+        progress.begin(scenario.name, (scenario.warmup + scenario.repetitions) * len(runtimes))
         for i in range(scenario.warmup):
-            store.record_run(session, run_once(runtime, scenario, i, warmup=True))
-            progress.advance()
+            for runtime in _rotation(runtimes, i):
+                store.record_run(session, run_once(runtime, scenario, i, warmup=True))
+                progress.advance()
         for i in range(scenario.repetitions):
-            run = run_once(runtime, scenario, i, warmup=False)
-            store.record_run(session, run)
-            if not run.ok:
-                progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
-            progress.advance()
+            for runtime in _rotation(runtimes, i):
+                run = run_once(runtime, scenario, i, warmup=False)
+                store.record_run(session, run)
+                if not run.ok:
+                    progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
+                progress.advance()
 
 
 def scenario_info(s: Scenario) -> ScenarioInfo:
@@ -174,14 +206,7 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     try:
         for scenario, names in plans:
             store.record_scenario(session, scenario_info(scenario))
-            for name in names:
-                runtime_cls = get_runtime(name)
-                availability = runtime_cls.available()
-                if not availability.ok:
-                    store.record_skip(session, Skip(scenario.name, name, availability.reason, availability.fix))
-                    progress.note(f"{scenario.name}: {name} skipped: {availability.reason}")
-                    continue
-                _run_on(runtime_cls, scenario, image, store, session, progress)
+            _run_scenario(scenario, names, image, store, session, progress)
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"

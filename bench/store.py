@@ -6,6 +6,7 @@ loses nothing already measured. The file carries its schema version in
 
 Schema history:
 - 1: sessions, scenarios, runtimes, skips, runs, samples.
+- 2: runtimes gain ``summary`` and ``launch``, so a report can say how each one starts.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from types import TracebackType
 import pandas as pd
 
 from bench.errors import StoreError
-from bench.results import RunRecord, ScenarioInfo, SessionData, SessionInfo, Skip
+from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, SessionData, SessionInfo, Skip
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_1 = """
 CREATE TABLE sessions (
@@ -77,6 +78,10 @@ CREATE INDEX runs_by_session ON runs(session_id, scenario, runtime);
 # Step N is SQL that takes a file at version N-1 to N; it runs in one transaction.
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_1,
+    2: """
+ALTER TABLE runtimes ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+ALTER TABLE runtimes ADD COLUMN launch  TEXT NOT NULL DEFAULT '';
+""",
 }
 
 
@@ -169,9 +174,11 @@ class Store:
         with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO scenarios VALUES (?, ?, ?)", (session, info.name, body))
 
-    def record_runtime(self, session: str, name: str, versions: dict[str, str]) -> None:
+    def record_runtime(self, session: str, info: RuntimeInfo) -> None:
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO runtimes VALUES (?, ?, ?)", (session, name, json.dumps(versions)))
+            self._db.execute("INSERT OR REPLACE INTO runtimes (session_id, name, versions, summary, launch) "
+                             "VALUES (?, ?, ?, ?, ?)",
+                             (session, info.name, json.dumps(info.versions), info.summary, info.launch))
 
     def record_skip(self, session: str, skip: Skip) -> None:
         with self._transaction():
@@ -226,8 +233,9 @@ class Store:
             self._db, params=(sid,))
         skips = [Skip(*r) for r in self._db.execute(
             "SELECT scenario, runtime, reason, fix FROM skips WHERE session_id = ?", (sid,))]
-        versions = {name: json.loads(v) for name, v in self._db.execute(
-            "SELECT name, versions FROM runtimes WHERE session_id = ?", (sid,))}
+        runtimes = {name: RuntimeInfo(name, summary, launch, json.loads(versions))
+                    for name, versions, summary, launch in self._db.execute(
+                        "SELECT name, versions, summary, launch FROM runtimes WHERE session_id = ?", (sid,))}
         return SessionData(info=info, scenarios=scenarios, samples=samples, runs=runs, skips=skips,
-                           runtime_versions=versions)
+                           runtimes=runtimes)
 

@@ -150,7 +150,8 @@ class Runtime(abc.ABC):
     """
 
     name: ClassVar[str]
-    summary: ClassVar[str]  # one line for `bench list` and the report
+    summary: ClassVar[str]  # what it is, one line, for `bench list` and the report
+    launch: ClassVar[str]   # how an instance starts, one sentence: what start-up figures include
 
     def __init__(self, image: Image) -> None:
         self.image = image

@@ -28,6 +28,8 @@ from runtimes.paths import scratch_root
 class Chroot(Runtime):
     name = "chroot"
     summary = "chroot(2): a different root directory, nothing else isolated"
+    launch = ("exec of chroot(8), a dynamically linked program, which calls chroot(2) and execs the probe: "
+              "most of its extra start-up time is loading chroot(8) itself, the system call takes microseconds")
 
     @classmethod
     def available(cls) -> Availability:

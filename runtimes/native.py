@@ -21,6 +21,7 @@ from runtimes.paths import scratch_root
 class Native(Runtime):
     name = "native"
     summary = "plain host process: the baseline every figure is compared with"
+    launch = "fork and exec of the probe by the harness (Python's subprocess), nothing else"
 
     @classmethod
     def available(cls) -> Availability:

@@ -104,11 +104,21 @@ def _section(scenario: ScenarioInfo, data: SessionData, summary: pd.DataFrame, o
     return "\n".join(out)
 
 
+def _runtimes_section(data: SessionData, order: list[str]) -> str:
+    rows = []
+    for name in order:
+        info = data.runtimes.get(name)
+        if info is None:
+            continue
+        versions = "; ".join(f"{tool}: {v}" for tool, v in info.versions.items()) or "–"
+        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(info.summary)}</td><td>{_e(info.launch)}</td><td>{_e(versions)}</td></tr>")
+    return ('<section id="runtimes"><h2>Runtimes</h2><table class="meta"><tr><th>runtime</th><th>what it is</th>'
+            "<th>how an instance starts</th><th>tools</th></tr>" + "".join(rows) + "</table></section>")
+
+
 def _host_section(data: SessionData) -> str:
     meta = data.info.metadata
     rows = [f"<tr><td>{_e(md.label(k))}</td><td>{_e(md.format_value(k, v))}</td></tr>" for k, v in meta.items()]
-    for runtime, versions in sorted(data.runtime_versions.items()):
-        rows += [f"<tr><td>{_e(runtime)}: {_e(tool)}</td><td>{_e(v)}</td></tr>" for tool, v in versions.items()]
     return '<section id="host"><h2>Host</h2><table class="meta">' + "".join(rows) + "</table></section>"
 
 
@@ -135,6 +145,7 @@ def render_html(data: SessionData, generated_at: str) -> str:
         parts.append('<div class="warn"><b>Read these first</b><ul>'
                      + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
     parts += [_section(s, data, summary, order) for s in data.scenarios]
+    parts.append(_runtimes_section(data, order))
     parts.append(_host_section(data))
     parts.append(f'<p class="muted">Command: <code>{_e(data.info.command)}</code></p></body></html>')
     return "\n".join(parts)

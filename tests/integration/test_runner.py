@@ -33,7 +33,8 @@ def test_every_run_is_stored_with_warmups_apart_and_the_session_finished(tmp_pat
     counts = data.samples[data.samples["metric"] == "ready_s"].groupby("runtime").size().to_dict()
     assert counts == {"chroot": 3, "native": 3}
     assert (data.samples["value"] > 0).all()
-    assert "chroot" in data.runtime_versions
+    assert data.runtimes["chroot"].versions["chroot"].startswith("chroot")
+    assert "chroot(8)" in data.runtimes["chroot"].launch
 
 
 def test_restricting_runtimes_keeps_the_baseline(tmp_path: Path, image: Image) -> None:
@@ -82,3 +83,15 @@ def test_an_unavailable_runtime_is_skipped_with_its_reason(tmp_path: Path, image
         data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions(repetitions=1)))
     assert [(s.runtime, s.reason) for s in data.skips] == [("chroot", "chroot(8) not found")]
     assert set(data.runs["runtime"]) == {"native"}
+
+
+def test_warmups_come_first_then_measured_runs_interleave_across_runtimes(tmp_path: Path, image: Image) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions()))
+    order = [(bool(r.warmup), r.runtime, r.iteration) for r in data.runs.itertuples()]  # in the order stored
+    assert order == [
+        (True, "native", 0), (True, "chroot", 0),
+        (False, "native", 0), (False, "chroot", 0),
+        (False, "chroot", 1), (False, "native", 1),
+        (False, "native", 2), (False, "chroot", 2),
+    ]

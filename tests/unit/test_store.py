@@ -11,7 +11,7 @@ import pytest
 
 from bench import store as store_mod
 from bench.errors import StoreError
-from bench.results import RunRecord, ScenarioInfo, Skip
+from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
 from bench.store import SCHEMA_VERSION, Store
 
 META = {"hostname": "lab-1", "kernel": "6.1.0-18-amd64", "cgroup_version": "v2"}
@@ -38,8 +38,8 @@ def test_round_trip_keeps_everything_and_samples_only_measured_ok_runs(tmp_path)
     with Store(path) as store:
         sid = store.begin_session("bench run startup --quick", quick=True, metadata=META)
         store.record_scenario(sid, STARTUP)
-        store.record_runtime(sid, "native", {})
-        store.record_runtime(sid, "chroot", {"chroot": "chroot (GNU coreutils) 9.1"})
+        store.record_runtime(sid, RuntimeInfo("native", "plain process", "fork + exec"))
+        store.record_runtime(sid, RuntimeInfo("chroot", "chroot(2)", "chroot(8)", {"chroot": "chroot (GNU coreutils) 9.1"}))
         store.record_skip(sid, Skip("startup", "box", "not built", "make box"))
         store.record_run(sid, _run("native", 0, {"ready_s": 9.0, "exit_s": 9.5}, warmup=True))
         store.record_run(sid, _run("native", 0, {"ready_s": 0.001, "exit_s": 0.002}))
@@ -58,7 +58,10 @@ def test_round_trip_keeps_everything_and_samples_only_measured_ok_runs(tmp_path)
     assert data.info.metadata == META
     assert data.scenarios == [STARTUP]
     assert data.skips == [Skip("startup", "box", "not built", "make box")]
-    assert data.runtime_versions == {"native": {}, "chroot": {"chroot": "chroot (GNU coreutils) 9.1"}}
+    assert data.runtimes == {
+        "native": RuntimeInfo("native", "plain process", "fork + exec"),
+        "chroot": RuntimeInfo("chroot", "chroot(2)", "chroot(8)", {"chroot": "chroot (GNU coreutils) 9.1"}),
+    }
 
     samples = sorted(data.samples.itertuples(index=False, name=None))
     assert samples == sorted([
@@ -228,3 +231,20 @@ def test_a_run_that_cannot_be_written_leaves_no_half_row(tmp_path):
         data = store.load(sid)
     assert data.runs["iteration"].tolist() == [1]
     assert data.samples["value"].tolist() == [0.002]
+
+
+def test_a_version_1_store_is_migrated_to_2_keeping_its_runs(tmp_path):
+    """tests/data/recorded-session.sqlite was written at schema version 1."""
+    import shutil
+
+    copy = tmp_path / "v1.sqlite"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "data" / "recorded-session.sqlite", copy)
+    with sqlite3.connect(copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
+    with Store(copy) as store:
+        data = store.load()
+    with sqlite3.connect(copy) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert len(data.runs) == runs > 0
+    assert data.runtimes["chroot"].launch == "" and data.runtimes["chroot"].versions
