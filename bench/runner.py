@@ -105,7 +105,7 @@ def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: fl
 
 def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool) -> RunRecord:
     """Launch the workload once, observe it, clean up; never raises for a failed run."""
-    spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args))
+    spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args), limits=scenario.limits)
     started = utc_now()
     record = dict(scenario=scenario.name, runtime=runtime.name, iteration=iteration, warmup=warmup, started_at=started)
     t0 = time.monotonic_ns()
@@ -113,6 +113,7 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
         with runtime.start(spec) as inst:
             ready = inst.wait_ready(scenario.timeout_s)
             metrics = _observe(inst, ready, scenario.mode, t0, scenario.timeout_s)
+            metrics.update(inst.observations())
         metrics["cleanup_s"] = (time.monotonic_ns() - t0) / 1e9
         parsed = [p for ln in inst.lines if (p := parse_line(ln.text, ln.at_ns))]
         error = _probe_error(parsed)

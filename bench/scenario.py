@@ -17,6 +17,10 @@ Example (``scenarios/startup.toml``)::
     timeout_s = 30
     [report]
     metrics = ["ready_s", "exit_s"]
+    [limits]            # optional; containers enforce them with cgroups, a VM sizes its domain
+    memory_mib = 256
+    cpus = 1.0
+    pids = 64
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 from bench.errors import ScenarioError, UsageError
 from bench.metrics import METRICS
-from runtimes import runtime_names
+from runtimes import Limits, runtime_names
 from runtimes.probe import MODES
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -38,10 +42,11 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 QUICK_REPETITIONS = 5
 
 _SCHEMA: dict[str, set[str]] = {
-    "": {"name", "description", "note", "order", "workload", "run", "report"},
+    "": {"name", "description", "note", "order", "workload", "run", "report", "limits"},
     "workload": {"mode", "args", "quick_args"},
     "run": {"runtimes", "warmup", "repetitions", "timeout_s", "quick_repetitions"},
     "report": {"metrics"},
+    "limits": {"memory_mib", "cpus", "pids"},
 }
 
 
@@ -63,6 +68,7 @@ class Scenario:
     quick_args: tuple[str, ...] | None = None
     quick_repetitions: int = QUICK_REPETITIONS
     order: int = 100
+    limits: Limits = Limits()
 
     def quick(self) -> Scenario:
         """The same question, asked with fewer, smaller runs (``--quick``)."""
@@ -173,7 +179,16 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         repetitions=r.bounded("run", "repetitions", int, 1, 10_000, 10),
         quick_repetitions=r.bounded("run", "quick_repetitions", int, 1, 10_000, QUICK_REPETITIONS),
         timeout_s=r.bounded("run", "timeout_s", float, 0.1, 3600, 60.0),
-        metrics=metrics, path=path,
+        metrics=metrics, path=path, limits=_limits(r),
+    )
+
+
+def _limits(r: _Reader) -> Limits:
+    memory_mib = r.bounded("limits", "memory_mib", int, 4, 1 << 20, None) if "memory_mib" in r.table("limits") else None
+    return Limits(
+        memory_bytes=memory_mib * 2**20 if memory_mib else None,
+        cpus=r.bounded("limits", "cpus", float, 0.01, 1024, None) if "cpus" in r.table("limits") else None,
+        pids=r.bounded("limits", "pids", int, 1, 1 << 22, None) if "pids" in r.table("limits") else None,
     )
 
 

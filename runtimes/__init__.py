@@ -7,7 +7,7 @@ report's columns, from least to most isolated.
 from __future__ import annotations
 
 from bench.errors import UsageError
-from runtimes.base import Availability, Instance, InstanceSpec, Runtime, TimedLine
+from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime, TimedLine
 from runtimes.chroot import Chroot
 from runtimes.image import Image, build_image
 from runtimes.native import Native
@@ -30,7 +30,7 @@ def get_runtime(name: str) -> type[Runtime]:
 
 
 __all__ = [
-    "BASELINE", "RUNTIMES", "Availability", "Chroot", "Image", "Instance", "InstanceSpec",
+    "BASELINE", "RUNTIMES", "Availability", "Chroot", "Image", "Instance", "InstanceSpec", "Limits",
     "Native", "ProbeLine", "Runtime", "TimedLine", "build_image", "get_runtime", "parse_line",
     "probe_argv", "runtime_names",
 ]

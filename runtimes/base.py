@@ -47,6 +47,20 @@ class Availability:
 
 
 @dataclasses.dataclass(frozen=True)
+class Limits:
+    """Resource limits for one instance; None means "not limited".
+
+    Containers turn these into cgroup settings, a VM into its domain's memory
+    and vCPUs. A runtime that cannot enforce a limit says so in its
+    ``Runtime.launch`` text rather than silently ignoring it.
+    """
+
+    memory_bytes: int | None = None
+    cpus: float | None = None        # CPU time, in CPUs' worth (1.5 = one and a half CPUs)
+    pids: int | None = None          # most processes/threads at once
+
+
+@dataclasses.dataclass(frozen=True)
 class InstanceSpec:
     """What to launch: the probe's arguments, run from the one image.
 
@@ -59,6 +73,7 @@ class InstanceSpec:
     image: Image
     argv: tuple[str, ...]
     hostname: str = "isobench"
+    limits: Limits = Limits()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,6 +120,15 @@ class Instance(abc.ABC):
         """The last lines that were not probe lines (usually the error text), joined."""
         plain = [ln.text.strip() for ln in self.lines if ln.text.strip() and parse_line(ln.text) is None]
         return " | ".join(plain[-n:])
+
+    def observations(self) -> dict[str, float]:
+        """Figures only this runtime can measure (e.g. a VM's boot phases).
+
+        Units in the names, as everywhere (``_s``, ``_bytes``...). The harness
+        calls this after the workload has exited or been stopped, before the
+        instance is closed, and stores the figures with the run.
+        """
+        return {}
 
     # -- lifecycle -----------------------------------------------------
     @abc.abstractmethod

@@ -144,7 +144,7 @@ def test_rejects_invalid_toml_and_gives_the_line(path):
 def test_rejects_unknown_top_level_key_and_lists_allowed(path):
     message = _error("colour = 'blue'\n" + VALID, path)
     assert message.startswith("colour: unknown key")
-    assert "allowed: description, name, note, order, report, run, workload" in message
+    assert "allowed: description, limits, name, note, order, report, run, workload" in message
 
 
 def test_rejects_unknown_key_in_run_and_lists_allowed(path):
@@ -369,3 +369,17 @@ def test_select_all_on_the_real_scenarios():
     names = [s.name for s in select(["all"])]
     assert set(names) == {p.stem for p in REAL_SCENARIOS.glob("*.toml")}
     assert names[0] == "startup"
+
+
+def test_limits_table_becomes_instance_limits(tmp_path):
+    text = ('name = "x"\ndescription = "d"\n[workload]\nmode = "idle"\n[report]\nmetrics = ["host_pss_bytes"]\n'
+            '[limits]\nmemory_mib = 256\ncpus = 1.5\npids = 64\n')
+    limits = parse_scenario(text, tmp_path / "x.toml").limits
+    assert (limits.memory_bytes, limits.cpus, limits.pids) == (256 * 2**20, 1.5, 64)
+
+
+def test_limits_out_of_range_names_the_key(tmp_path):
+    text = ('name = "x"\ndescription = "d"\n[workload]\nmode = "idle"\n[report]\nmetrics = ["host_pss_bytes"]\n'
+            '[limits]\nmemory_mib = 1\n')
+    with pytest.raises(ScenarioError, match=r"\[limits\] memory_mib: expected an integer from 4 to"):
+        parse_scenario(text, tmp_path / "x.toml")
