@@ -1,13 +1,16 @@
-"""An Instance that is one host process tree whose stdout carries probe lines.
+"""Instances that are a host process tree whose output carries probe lines.
 
-Shared by every runtime whose launch is "run a command on the host" (native,
-chroot, and later the container runtimes): it owns the process, reads its
-output without threads (poll(2) on the pipe) and timestamps each line the
-moment the host reads it, which is what launch → READY is measured against.
+Shared by every runtime whose instance is "a process on the host": native,
+chroot, box. ``ProcessInstance`` owns the child, reads its output without
+threads (poll(2) on the pipe) and timestamps each line the moment the host
+reads it, which is what launch → READY is measured against. How the child
+was started, reaped and signalled is the subclass's business:
+``SpawnedInstance`` starts a command with subprocess; box forks its own.
 """
 
 from __future__ import annotations
 
+import abc
 import os
 import select
 import signal
@@ -26,32 +29,25 @@ STOP_GRACE_S = 2.0  # SIGTERM first; PID 1 in a container may ignore it, so SIGK
 
 
 class ProcessInstance(Instance):
-    """A workload launched as a host process (and its descendants)."""
+    """A workload that is host process ``pid``; its output arrives on ``output_fd``.
 
-    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None) -> None:
+    The subclass must have started the child before calling this constructor,
+    and registered its own clean-up on ``self._cleanup`` first.
+    """
+
+    def __init__(self, name: str, pid: int, output_fd: int) -> None:
         super().__init__()
-        self.name = name
-        # stderr joins stdout so an error message lands next to the probe lines
-        # it explains; start_new_session lets stop() signal the whole tree.
-        try:
-            self._proc = subprocess.Popen(
-                list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )
-        except OSError as err:
-            raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None
-        self._cleanup.callback(self._proc.stdout.close)  # type: ignore[union-attr]
+        self.name, self.pid, self._fd = name, pid, output_fd
         # From here on the process exists: if anything below fails (or Ctrl-C
         # lands here), kill it, or nobody would.
         self._cleanup.callback(self._kill_if_running)
         try:
-            self._fd = self._proc.stdout.fileno()  # type: ignore[union-attr]
             self._poller = select.poll()
-            self._poller.register(self._fd, select.POLLIN | select.POLLHUP)
+            self._poller.register(output_fd, select.POLLIN | select.POLLHUP)
             # A pidfd becomes readable when the process exits (pidfd_open(2)), so
-            # wait() can block in poll(2) with a timeout instead of sleeping in a
+            # wait() blocks in poll(2) with a timeout instead of sleeping in a
             # loop as Popen.wait(timeout) does, which would add up to a millisecond.
-            self._pidfd = os.pidfd_open(self._proc.pid)  # unreaped, so the PID is still its own
+            self._pidfd = os.pidfd_open(pid)  # unreaped, so the PID is still its own
             self._cleanup.callback(os.close, self._pidfd)
         except BaseException:
             self._cleanup.close()
@@ -59,12 +55,29 @@ class ProcessInstance(Instance):
         self._buffer = b""
         self._lines: list[TimedLine] = []
         self._eof = False
-        self._returncode: int | None = None
+        self.returncode: int | None = None
 
+    # -- how the child is reaped and signalled: the subclass's part --------
+    @abc.abstractmethod
+    def _poll(self) -> int | None:
+        """The exit status if the child has exited (reaping it), else None."""
+
+    @abc.abstractmethod
+    def _reap(self) -> int:
+        """Wait for the child (known to have exited or been killed) and return its status."""
+
+    def _signal_tree(self, sig: int) -> None:
+        """Send ``sig`` to the whole instance (default: the child's process group)."""
+        try:
+            os.killpg(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    # -- observers ---------------------------------------------------------
     @property
     def host_pids(self) -> tuple[int, ...]:
         try:
-            root = psutil.Process(self._proc.pid)
+            root = psutil.Process(self.pid)
             return (root.pid, *(c.pid for c in root.children(recursive=True)))
         except psutil.NoSuchProcess:
             return ()
@@ -72,12 +85,13 @@ class ProcessInstance(Instance):
     @property
     def workload_pid(self) -> int | None:
         # The launcher (e.g. chroot(8)) execs the workload, so the PID is the same.
-        return self._proc.pid
+        return self.pid
 
     @property
     def lines(self) -> list[TimedLine]:
         return self._lines
 
+    # -- reading output ------------------------------------------------------
     def _read_some(self, deadline_ns: int) -> None:
         """Read what the pipe has, waiting until ``deadline_ns`` at most."""
         timeout_ms = max(0, (deadline_ns - time.monotonic_ns()) // 1_000_000)
@@ -92,6 +106,16 @@ class ProcessInstance(Instance):
         *complete, self._buffer = self._buffer.split(b"\n")
         self._lines.extend(TimedLine(c.decode(errors="replace").rstrip("\r"), now) for c in complete)
 
+    def _exited_within(self, timeout_ms: int) -> bool:
+        """True once the process has exited (it can then be reaped at once)."""
+        exited = select.poll()
+        exited.register(self._pidfd, select.POLLIN)
+        return bool(exited.poll(timeout_ms))
+
+    def _remaining_ms(self, deadline_ns: int) -> int:
+        return max(0, (deadline_ns - time.monotonic_ns()) // 1_000_000)
+
+    # -- lifecycle -----------------------------------------------------------
     def wait_ready(self, timeout_s: float) -> ProbeLine:
         deadline = time.monotonic_ns() + int(timeout_s * 1e9)
         seen = 0
@@ -102,13 +126,16 @@ class ProcessInstance(Instance):
                     return parsed
             seen = len(self._lines)
             if self._eof:
-                if self._exited_within(max(0, (deadline - time.monotonic_ns()) // 1_000_000)):
-                    code = self._proc.wait()
-                    raise InstanceError(f"{self.name}: workload exited with status {code} before it was ready: {self.output_tail()}")
+                if self._exited_within(self._remaining_ms(deadline)):
+                    self.returncode = self._reap()
+                    raise InstanceError(self._exited_early_message(self.returncode))
                 raise InstanceError(f"{self.name}: workload closed its output before it was ready")
             if time.monotonic_ns() >= deadline:
                 raise InstanceError(f"{self.name}: no ready line within {timeout_s:g} s")
             self._read_some(deadline)
+
+    def _exited_early_message(self, status: int) -> str:
+        return f"{self.name}: workload exited with status {status} before it was ready: {self.output_tail()}"
 
     def wait(self, timeout_s: float) -> int:
         deadline = time.monotonic_ns() + int(timeout_s * 1e9)
@@ -116,41 +143,57 @@ class ProcessInstance(Instance):
             if time.monotonic_ns() >= deadline:
                 raise InstanceError(f"{self.name}: still running after {timeout_s:g} s")
             self._read_some(deadline)
-        if not self._exited_within(max(0, (deadline - time.monotonic_ns()) // 1_000_000)):
-            raise InstanceError(f"{self.name}: output closed but the process did not exit within {timeout_s:g} s")
-        self._returncode = self._proc.wait()
-        return self._returncode
-
-    def _exited_within(self, timeout_ms: int) -> bool:
-        """True once the process has exited (it is then reaped at once)."""
-        exited = select.poll()
-        exited.register(self._pidfd, select.POLLIN)
-        return bool(exited.poll(timeout_ms))
-
-    def _signal_tree(self, sig: int) -> None:
-        try:
-            os.killpg(self._proc.pid, sig)
-        except ProcessLookupError:
-            pass
+        if self.returncode is None:
+            if not self._exited_within(self._remaining_ms(deadline)):
+                raise InstanceError(f"{self.name}: output closed but the process did not exit within {timeout_s:g} s")
+            self.returncode = self._reap()
+        return self.returncode
 
     def stop(self) -> None:
-        if self._proc.poll() is not None:
+        if self.returncode is not None or self._poll() is not None:
+            if self.returncode is None:
+                self.returncode = self._reap()
             self._signal_tree(signal.SIGKILL)  # stray descendants of an exited leader
             return
         self._signal_tree(signal.SIGTERM)
         if not self._exited_within(int(STOP_GRACE_S * 1000)):
             self._signal_tree(signal.SIGKILL)
-        self._proc.wait()
+        self.returncode = self._reap()
         self._signal_tree(signal.SIGKILL)  # descendants that outlived the leader
         self._drain()
 
     def _kill_if_running(self) -> None:
-        if self._proc.poll() is None:
+        if self.returncode is None and self._poll() is None:
             self._signal_tree(signal.SIGKILL)
-            self._proc.wait()
+            self.returncode = self._reap()
 
     def _drain(self) -> None:
         """Keep what the workload printed while stopping (e.g. its stopped line)."""
         deadline = time.monotonic_ns() + 200_000_000
         while not self._eof and time.monotonic_ns() < deadline:
             self._read_some(deadline)
+
+
+class SpawnedInstance(ProcessInstance):
+    """A command started on the host with subprocess, in a session of its own."""
+
+    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None) -> None:
+        # stderr joins stdout so an error message lands next to the probe lines
+        # it explains; start_new_session lets stop() signal the whole tree.
+        try:
+            self._proc = subprocess.Popen(
+                list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        except OSError as err:
+            raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None
+        stdout = self._proc.stdout
+        assert stdout is not None
+        super().__init__(name, self._proc.pid, stdout.fileno())
+        self._cleanup.callback(stdout.close)
+
+    def _poll(self) -> int | None:
+        return self._proc.poll()
+
+    def _reap(self) -> int:
+        return self._proc.wait()

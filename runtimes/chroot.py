@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from runtimes._process import ProcessInstance
+from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
 from runtimes.paths import scratch_root
 
@@ -57,4 +57,4 @@ class Chroot(Runtime):
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "root"):
             raise RuntimeError("use the chroot runtime inside `with` (setup prepares its root)")
-        return ProcessInstance(self.name, ["chroot", str(self.root), *spec.argv])
+        return SpawnedInstance(self.name, ["chroot", str(self.root), *spec.argv])

@@ -23,13 +23,13 @@ import tempfile
 from pathlib import Path
 
 from bench.errors import ImageError
+from runtimes.build import CFLAGS, compile_static, compiler_version
 from runtimes.paths import cache_dir
 from runtimes.probe import PATH_IN_IMAGE
 
 LAYOUT_VERSION = "1"  # bump when the tree's layout changes, to invalidate caches
 PROBE_SOURCE = Path(__file__).resolve().parent.parent / "bench" / "workload" / "probe.c"
 BUSYBOX = Path("/bin/busybox")
-PROBE_CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
 DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "root", "var/tmp", "tmp")
 
 
@@ -74,14 +74,6 @@ def _is_static_elf(path: Path) -> bool:
     return all(struct.unpack_from("<I", table, i * phentsize)[0] != pt_interp for i in range(phnum))
 
 
-def _compiler_version() -> str:
-    try:
-        out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as err:
-        raise ImageError(f"image: gcc not usable ({err}); run: sudo scripts/provision") from None
-    return out.splitlines()[0]
-
-
 def build_inputs() -> dict[str, str]:
     """Everything the image is made from, as strings; its hash is the cache key."""
     if not BUSYBOX.is_file():
@@ -94,8 +86,8 @@ def build_inputs() -> dict[str, str]:
         "layout": LAYOUT_VERSION,
         "busybox_sha256": _sha256_file(BUSYBOX),
         "probe_c_sha256": _sha256_file(PROBE_SOURCE),
-        "cflags": " ".join(PROBE_CFLAGS),
-        "compiler": _compiler_version(),
+        "cflags": " ".join(CFLAGS),
+        "compiler": compiler_version(),
     }
 
 
@@ -131,11 +123,7 @@ def _populate(rootfs: Path) -> None:
         if not link.exists():
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to("/bin/busybox")
-    probe = rootfs / PATH_IN_IMAGE.lstrip("/")
-    cc = subprocess.run(["gcc", *PROBE_CFLAGS, "-o", str(probe), str(PROBE_SOURCE)], capture_output=True, text=True)
-    if cc.returncode != 0:
-        first = (cc.stderr.strip().splitlines() or ["no output"])[0]
-        raise ImageError(f"image: compiling {PROBE_SOURCE.name} failed: {first} (is libc6-dev installed? run: sudo scripts/provision)")
+    shutil.copy2(compile_static(PROBE_SOURCE, "probe"), rootfs / PATH_IN_IMAGE.lstrip("/"))
     (rootfs / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
     (rootfs / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
     (rootfs / "etc/hostname").write_text("isobench\n")

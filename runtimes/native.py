@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from runtimes._process import ProcessInstance
+from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
 from runtimes.paths import scratch_root
 
@@ -36,4 +36,4 @@ class Native(Runtime):
         if not hasattr(self, "workdir"):
             raise RuntimeError("use the native runtime inside `with` (setup prepares its working directory)")
         host_argv = [str(spec.image.rootfs / spec.argv[0].lstrip("/")), *spec.argv[1:]]
-        return ProcessInstance(self.name, host_argv, cwd=self.workdir)
+        return SpawnedInstance(self.name, host_argv, cwd=self.workdir)

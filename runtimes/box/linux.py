@@ -1,0 +1,102 @@
+"""Thin wrappers over the Linux system calls a container runtime needs.
+
+Python's ``os`` module lacks most of them (3.11 has no unshare, setns,
+mount, pivot_root), so they are called through ctypes here, one function per
+call, each raising ``OSError`` that names the call and its object, e.g.
+``OSError: mount overlay on /var/lib/box/…/merged: Invalid argument``.
+Man page sections are given for every call; read them alongside.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+# namespaces(7): one flag per kind of namespace
+CLONE_NEWNS = 0x00020000      # mount
+CLONE_NEWCGROUP = 0x02000000  # cgroup
+CLONE_NEWUTS = 0x04000000     # hostname and domain name
+CLONE_NEWIPC = 0x08000000     # System V IPC, POSIX message queues
+CLONE_NEWUSER = 0x10000000    # user and group IDs (not used: box runs as real root)
+CLONE_NEWPID = 0x20000000     # process IDs
+CLONE_NEWNET = 0x40000000     # network devices, addresses, routes, ports
+
+# mount(2) flags
+MS_RDONLY = 0x1
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+MS_SLAVE = 1 << 19
+MS_STRICTATIME = 1 << 24
+
+# umount2(2)
+MNT_DETACH = 0x2
+
+# prctl(2)
+PR_SET_PDEATHSIG = 1
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+
+_SYS_PIVOT_ROOT = 155  # x86_64; there is no libc wrapper for pivot_root(2)
+
+
+def _check(result: int, what: str) -> int:
+    if result == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+    return result
+
+
+def _b(text: str | None) -> bytes | None:
+    return None if text is None else os.fsencode(text)
+
+
+def unshare(flags: int) -> None:
+    """Move the caller into new namespaces of the given kinds. unshare(2)
+
+    For CLONE_NEWPID only the caller's *future children* are in the new PID
+    namespace; the caller itself stays where it is (pid_namespaces(7)).
+    """
+    _check(_libc.unshare(flags), f"unshare {flags:#x}")
+
+
+def setns(fd: int, nstype: int = 0) -> None:
+    """Join the namespace that ``fd`` (from /proc/PID/ns/KIND) refers to. setns(2)"""
+    _check(_libc.setns(fd, nstype), f"setns fd {fd}")
+
+
+def mount(source: str | None, target: str, fstype: str | None = None, flags: int = 0, data: str | None = None) -> None:
+    """mount(2); ``fstype`` None for bind mounts and propagation changes."""
+    what = f"mount {fstype or source or ''} on {target}".replace("  ", " ")
+    _check(_libc.mount(_b(source), _b(target), _b(fstype), ctypes.c_ulong(flags), _b(data)), what)
+
+
+def umount2(target: str, flags: int = 0) -> None:
+    """umount2(2); MNT_DETACH detaches now and frees once no longer busy."""
+    _check(_libc.umount2(_b(target), flags), f"umount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    """Make ``new_root`` the root mount and move the old root to ``put_old``. pivot_root(2)"""
+    _check(_libc.syscall(_SYS_PIVOT_ROOT, _b(new_root), _b(put_old)), f"pivot_root {new_root}")
+
+
+def sethostname(name: str) -> None:
+    """Set the hostname of the caller's UTS namespace. sethostname(2)"""
+    raw = name.encode()
+    _check(_libc.sethostname(raw, len(raw)), f"sethostname {name}")
+
+
+def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
+    """prctl(2), for capabilities, no_new_privs and the parent-death signal."""
+    args = [ctypes.c_ulong(a) for a in (arg2, arg3, arg4, arg5)]
+    return _check(_libc.prctl(option, *args), f"prctl {option}")

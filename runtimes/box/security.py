@@ -1,0 +1,100 @@
+"""What a container's root may still do: capabilities, no_new_privs, rlimits, seccomp.
+
+Root in a container is still uid 0 on the host (box uses no user namespace),
+so what stands between it and the host is this file:
+
+- **Capabilities** (capabilities(7)): root's powers split into ~40 pieces.
+  We keep Docker's default set and drop every other one from the bounding
+  set; when box-init is exec'd as uid 0 its capabilities become exactly that
+  set, and nothing it runs can ever get the others back.
+- **no_new_privs** (prctl(2), PR_SET_NO_NEW_PRIVS): execve() can no longer
+  grant privileges (set-user-ID bits and file capabilities are ignored).
+- **rlimits** (getrlimit(2)): the OCI runtime spec's default for open files.
+- **seccomp** (seccomp(2)): a filter in the kernel that refuses chosen system
+  calls with EPERM: the ones Docker's default profile blocks, listed below.
+  Uses libseccomp's own Python binding (Debian package python3-seccomp,
+  linked into the virtualenv by scripts/provision); without it the container
+  runs with no filter and says so (``seccomp_available()``).
+"""
+
+from __future__ import annotations
+
+import errno
+import resource
+
+from runtimes.box import linux
+
+# Docker's default capability set (moby oci/caps/defaults.go), by number
+# from linux/capability.h. Everything else — CAP_SYS_ADMIN (mount, most of
+# the kernel's admin calls), CAP_SYS_MODULE, CAP_SYS_TIME, CAP_NET_ADMIN,
+# CAP_SYS_PTRACE, CAP_SYS_BOOT, … — is dropped.
+DOCKER_DEFAULT_CAPS = {
+    "CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_FOWNER": 3, "CAP_FSETID": 4, "CAP_KILL": 5,
+    "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8, "CAP_NET_BIND_SERVICE": 10,
+    "CAP_NET_RAW": 13, "CAP_SYS_CHROOT": 18, "CAP_MKNOD": 27, "CAP_AUDIT_WRITE": 29, "CAP_SETFCAP": 31,
+}
+_CAP_LAST_CAP = "/proc/sys/kernel/cap_last_cap"
+
+# The OCI runtime spec's example/default rlimit (runc spec's config.json).
+RLIMITS = {resource.RLIMIT_NOFILE: (1024, 1024)}
+
+# System calls Docker's default seccomp profile refuses (docs: "Significant
+# syscalls blocked by the default profile"), for a plain container.
+BLOCKED_SYSCALLS = (
+    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
+    "finit_module", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
+    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount", "move_pages",
+    "name_to_handle_at", "nfsservctl", "open_by_handle_at", "perf_event_open", "personality",
+    "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
+    "reboot", "request_key", "set_mempolicy", "setns", "settimeofday", "swapon", "swapoff",
+    "sysfs", "_sysctl", "umount2", "unshare", "uselib", "userfaultfd", "ustat",
+    "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
+)
+
+
+def drop_capabilities(keep: set[int] = set(DOCKER_DEFAULT_CAPS.values())) -> None:
+    """Remove every capability not in ``keep`` from the bounding set, and clear ambient ones."""
+    with open(_CAP_LAST_CAP) as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        if cap not in keep:
+            linux.prctl(linux.PR_CAPBSET_DROP, cap)
+    linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_CLEAR_ALL)
+
+
+def set_no_new_privs() -> None:
+    linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+
+
+def set_rlimits() -> list[str]:
+    """Apply RLIMITS; return what could not be set (e.g. above a hard limit without CAP_SYS_RESOURCE)."""
+    refused = []
+    for which, (soft, hard) in RLIMITS.items():
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError) as err:
+            refused.append(f"rlimit {which}: {err}")
+    return refused
+
+
+def seccomp_available() -> bool:
+    try:
+        import seccomp  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def apply_seccomp() -> None:
+    """Load the filter: allow by default, EPERM for the blocked calls. No-op without libseccomp."""
+    try:
+        import seccomp
+    except ImportError:
+        return
+    flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+    for name in BLOCKED_SYSCALLS:
+        try:
+            flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
+        except (RuntimeError, ValueError, OSError):
+            continue  # a call this architecture does not have
+    flt.load()
