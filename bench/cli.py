@@ -18,8 +18,6 @@ from rich.table import Table
 from bench import doctor as doctor_mod
 from bench import scenario as scenario_mod
 from bench.errors import BenchError
-from bench.report import summary_table, write_report
-from bench.report import text as text_report
 from bench.runner import RunOptions, run_suite
 from bench.store import Store
 from runtimes import RUNTIMES, build_image, runtime_names
@@ -94,10 +92,15 @@ def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path
         _print_summary(store, session)
         click.echo(f"session {session} stored in {store.path}")
         if not no_report:
+            from bench.report import write_report  # pandas and plotly: only now, after the runs
+
             click.echo(f"report: {write_report(store, reports_dir, session)}")
 
 
 def _print_summary(store: Store, session: str) -> None:
+    from bench.report import summary_table
+    from bench.report import text as text_report
+
     data = store.load(session)
     table = Table(*text_report.HEADER, title=f"session {session}: medians")
     for row in text_report.summary_rows(data, summary_table(data)):
@@ -111,6 +114,8 @@ def _print_summary(store: Store, session: str) -> None:
 @_reports_option
 def report(session, store_path, reports_dir) -> None:
     """Rebuild the HTML report from the store, without running anything."""
+    from bench.report import write_report
+
     with _open_store(store_path, reports_dir) as store:
         click.echo(f"report: {write_report(store, reports_dir, session)}")
 

@@ -7,8 +7,10 @@ them (``bench.stats``). Units are in the metric names (see ``bench.metrics``).
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported only where results are read, keeping `bench run` light to fork
+    import pandas as pd
 
 
 @dataclasses.dataclass(frozen=True)

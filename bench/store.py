@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-import pandas as pd
-
 from bench.errors import StoreError
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, SessionData, SessionInfo, Skip
 
@@ -217,6 +215,10 @@ class Store:
         raise StoreError(f"store {self.path}: no session {session!r}; `bench sessions` lists them")
 
     def load(self, session: str | None = None) -> SessionData:
+        # Imported here, not at the top: the runner never needs pandas, and a
+        # smaller harness process forks faster (box forks it for every container).
+        import pandas as pd
+
         info = self.resolve_session(session)
         sid = info.id
         scenarios = []

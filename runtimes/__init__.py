@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from bench.errors import UsageError
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime, TimedLine
+from runtimes.box import BoxRuntime
 from runtimes.chroot import Chroot
 from runtimes.image import Image, build_image
 from runtimes.native import Native
 from runtimes.probe import ProbeLine, parse_line, probe_argv
 
-RUNTIMES: tuple[type[Runtime], ...] = (Native, Chroot)
+RUNTIMES: tuple[type[Runtime], ...] = (Native, Chroot, BoxRuntime)
 BASELINE = Native.name
 
 
@@ -30,7 +31,7 @@ def get_runtime(name: str) -> type[Runtime]:
 
 
 __all__ = [
-    "BASELINE", "RUNTIMES", "Availability", "Chroot", "Image", "Instance", "InstanceSpec", "Limits",
+    "BASELINE", "RUNTIMES", "Availability", "BoxRuntime", "Chroot", "Image", "Instance", "InstanceSpec", "Limits",
     "Native", "ProbeLine", "Runtime", "TimedLine", "build_image", "get_runtime", "parse_line",
     "probe_argv", "runtime_names",
 ]

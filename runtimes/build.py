@@ -7,6 +7,7 @@ on the host, in a chroot, in a container and in a VM with no library to find.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -19,6 +20,7 @@ from runtimes.paths import cache_dir
 CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
 
 
+@functools.cache
 def compiler_version() -> str:
     try:
         out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
@@ -28,7 +30,11 @@ def compiler_version() -> str:
 
 
 def compile_static(source: Path, name: str, cache: Path | None = None) -> Path:
-    """Return the path of ``source`` compiled as a static binary called ``name``."""
+    """Return the path of ``source`` compiled as a static binary called ``name``.
+
+    The compiler's version is asked once per process (functools.cache), so
+    a cached binary is found with one hash of the source and one stat.
+    """
     key = hashlib.sha256(source.read_bytes() + " ".join(CFLAGS).encode() + compiler_version().encode()).hexdigest()
     target = (cache or cache_dir()) / "bin" / key[:16] / name
     if target.is_file():

@@ -28,6 +28,7 @@ def private_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     state = tmp_path_factory.mktemp("state")
     os.environ["ISOBENCH_STATE"] = str(state)
+    os.environ["BOX_ROOT"] = str(state / "box")
     return state
 
 
@@ -36,11 +37,25 @@ def _mounts() -> set[str]:
         return {" ".join(line.split()[3:5]) for line in f}  # root and mount point
 
 
+def _entries(directory: Path) -> set[str]:
+    return {str(p) for p in directory.iterdir()} if directory.is_dir() else set()
+
+
+def _box_cgroups() -> set[str]:
+    """Every group box made, in any hierarchy (v1: one per controller; v2: one tree)."""
+    found: set[str] = set()
+    for parent in [*Path("/sys/fs/cgroup").glob("*/box"), Path("/sys/fs/cgroup/box")]:
+        found |= {str(p) for p in parent.iterdir() if p.is_dir()} if parent.is_dir() else set()
+    return found
+
+
 def _leftovers(state: Path) -> dict[str, set[str]]:
-    scratch = state / "scratch"
     return {
         "mounts": _mounts(),
-        "scratch trees": {p.name for p in scratch.iterdir()} if scratch.is_dir() else set(),
+        "scratch trees": _entries(state / "scratch"),
+        "box containers": _entries(state / "box" / "containers"),
+        "cgroups": _box_cgroups(),
+        "network namespaces": _entries(Path("/run/netns")),
         "child processes": {f"{p.pid} {p.name()}" for p in psutil.Process().children(recursive=True)},
     }
 

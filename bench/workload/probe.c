@@ -12,6 +12,7 @@
  *   idle                   report own memory use, hold
  *   io   [--dir D] [--size-mib N] [--rand-ops N] [--fsync-ops N]
  *                          storage test, fio-like              (. 64 2000 200)
+ *   escape                 try the classic chroot escape, report if it worked
  *
  * Output: every stdout line is  BENCH key=value key=value ...  (values have
  * no spaces; floats are printed with %.9g). A run prints, in order:
@@ -37,6 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +52,7 @@ static volatile sig_atomic_t g_stop; /* set by the signal handler */
 static void usage(void)
 {
     fputs("usage: probe MODE [--option value ...]\n"
-          "  ready | idle\n"
+          "  ready | idle | escape\n"
           "  cpu [--iterations N]   mem [--mib N]\n"
           "  io  [--dir D] [--size-mib N] [--rand-ops N] [--fsync-ops N]\n",
           stderr);
@@ -468,13 +470,48 @@ static int mode_io(int argc, char **argv)
     return 0;
 }
 
+/* The classic chroot escape (chroot(2), NOTES): chroot into a subdirectory
+ * *without* entering it, so the working directory is left outside the new
+ * root; ".." from there is not stopped at the root, so climbing up reaches
+ * the real "/", and chroot(".") makes it the root again. It works wherever
+ * the process keeps CAP_SYS_CHROOT and its root is only a chroot. Reports
+ * whether "/" is a different directory afterwards (escaped=1). */
+static int mode_escape(int argc, char **argv)
+{
+    parse_opts(argc, argv, NULL, 0); /* takes no options */
+    printf("BENCH event=ready mode=escape pid=%ld\n", (long)getpid());
+    struct stat before, after;
+    if (stat("/", &before) < 0)
+        fail("stat", errno);
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/probe-escape.%ld", (long)getpid());
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        fail("mkdir", errno);
+    int escaped = 0, err = 0;
+    if (chroot(dir) < 0) {
+        err = errno; /* no CAP_SYS_CHROOT: the escape cannot even start */
+    } else {
+        for (int i = 0; i < 256; i++)
+            if (chdir("..") < 0)
+                break;
+        if (chroot(".") < 0)
+            err = errno;
+        else if (stat("/", &after) == 0)
+            escaped = before.st_dev != after.st_dev || before.st_ino != after.st_ino;
+    }
+    /* Relative to wherever "/" is now: if we escaped, the directory is inside the old root. */
+    rmdir(dir);
+    printf("BENCH event=result mode=escape escaped=%d errno=%d\n", escaped, err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
         const char *name;
         int (*run)(int argc, char **argv);
     } modes[] = {{"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
-                 {"idle", mode_idle}, {"io", mode_io}};
+                 {"idle", mode_idle}, {"io", mode_io}, {"escape", mode_escape}};
 
     /* Line-buffered even into a pipe or serial console, so the host sees
      * each line, and when it was printed, at once (setvbuf(3)). */

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -66,13 +67,18 @@ class Image:
     id: str            # sha256 of the image config: Docker's IMAGE ID
     manifest: str      # sha256 of the manifest
     created: str
-    size: int          # bytes of the unpacked layers
     config: dict
     diff_ids: tuple[str, ...]
+    layer_dirs: tuple[Path, ...]
 
     @property
     def ref(self) -> str:
         return f"{self.repository}:{self.tag}"
+
+    @functools.cached_property
+    def size(self) -> int:
+        """Bytes of the unpacked layers (walks them: only `box images` asks)."""
+        return sum(_tree_size(d) for d in self.layer_dirs)
 
 
 def _sha256(data: bytes) -> str:
@@ -226,9 +232,8 @@ class ImageStore:
         config_digest = manifest["config"]["digest"]
         config = json.loads(self.blob(config_digest))
         diff_ids = tuple(config["rootfs"]["diff_ids"])
-        size = sum(_tree_size(self.layer_dir(d)) for d in diff_ids)
-        return Image(repository, tag, config_digest, descriptor["digest"], config.get("created", ""), size,
-                     config, diff_ids)
+        return Image(repository, tag, config_digest, descriptor["digest"], config.get("created", ""),
+                     config, diff_ids, tuple(self.layer_dir(d) for d in diff_ids))
 
     def list(self) -> list[Image]:
         return [self._image(d) for d in self._index()["manifests"] if REF_ANNOTATION in d.get("annotations", {})]

@@ -115,7 +115,7 @@ def _count_runs(store: Path) -> int:
 
 
 def _start_long_run(tmp_path: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "bench", "run", "startup", "-n", "10000", "--no-report",
+    return subprocess.Popen([sys.executable, "-m", "bench", "run", "startup", "-r", "chroot", "-n", "10000", "--no-report",
                              "--reports", str(tmp_path)], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
 

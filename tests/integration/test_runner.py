@@ -17,7 +17,8 @@ def scenario(tmp_path: Path, body: str, name: str = "t"):
     return parse_scenario(text, tmp_path / f"{name}.toml")
 
 
-READY = '[workload]\nmode = "ready"\n[run]\nwarmup = 1\nrepetitions = 3\n[report]\nmetrics = ["ready_s", "exit_s"]\n'
+READY = ('[workload]\nmode = "ready"\n[run]\nwarmup = 1\nrepetitions = 3\nruntimes = ["native", "chroot"]\n'
+         '[report]\nmetrics = ["ready_s", "exit_s"]\n')
 
 
 def test_every_run_is_stored_with_warmups_apart_and_the_session_finished(tmp_path: Path, image: Image) -> None:
@@ -44,7 +45,8 @@ def test_restricting_runtimes_keeps_the_baseline(tmp_path: Path, image: Image) -
 
 
 def test_memory_figures_come_from_the_host_side(tmp_path: Path, image: Image) -> None:
-    body = '[workload]\nmode = "mem"\nargs = ["--mib", "32"]\n[run]\nwarmup = 0\nrepetitions = 2\n[report]\nmetrics = ["host_pss_bytes"]\n'
+    body = ('[workload]\nmode = "mem"\nargs = ["--mib", "32"]\n[run]\nwarmup = 0\nrepetitions = 2\n'
+            'runtimes = ["native", "chroot"]\n[report]\nmetrics = ["host_pss_bytes"]\n')
     with Store(tmp_path / "s.sqlite") as store:
         data = store.load(run_suite([scenario(tmp_path, body)], store, image, RunOptions()))
     by = data.samples.pivot_table(index="runtime", columns="metric", values="value", aggfunc="median")
@@ -57,6 +59,7 @@ def test_memory_figures_come_from_the_host_side(tmp_path: Path, image: Image) ->
 
 def test_a_failing_run_is_recorded_with_its_reason_and_the_suite_goes_on(tmp_path: Path, image: Image) -> None:
     bad = scenario(tmp_path, '[workload]\nmode = "io"\nargs = ["--dir", "/nonexistent"]\n[run]\nwarmup = 0\nrepetitions = 2\n'
+                             'runtimes = ["native", "chroot"]\n'
                              '[report]\nmetrics = ["io_seq_write_mib_s"]\n', name="bad")
     with Store(tmp_path / "s.sqlite") as store:
         data = store.load(run_suite([bad, scenario(tmp_path, READY)], store, image, RunOptions()))

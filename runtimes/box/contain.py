@@ -1,0 +1,121 @@
+"""Inside the new container, before its first program runs: the steps, in order.
+
+``contain(plan)`` runs in the child box forks, which is already process 1
+of a new PID namespace (see ``container.py``). Each step is one small named
+function, and their order matters:
+
+1. join the cgroup       — before anything else, so every byte and every
+                           CPU cycle from here on is charged to the container;
+2. new namespaces        — mount, UTS, IPC, network, cgroup (the cgroup
+                           namespace after joining, so the container's own
+                           group looks like the root of the tree to it);
+3. hostname, loopback    — only possible once UTS and network are private;
+4. filesystem            — private mounts, OverlayFS root, volumes, /proc
+                           (mounted by PID 1, so it shows this PID namespace),
+                           /sys, /dev, then pivot_root and the masked paths;
+5. privileges            — rlimits, capabilities, no_new_privs, and seccomp
+                           last, because it forbids mount and friends;
+6. exec box-init         — which starts the command and stays as PID 1.
+
+A failing step writes "step: error" to the error pipe and exits with 125;
+the parent reads it and reports it as one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from runtimes.box import linux, network, rootfs, security
+
+
+@dataclasses.dataclass(frozen=True)
+class Volume:
+    host: Path
+    target: str
+    readonly: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainPlan:
+    """Everything the child needs, computed by the parent before fork."""
+
+    hostname: str
+    lower: tuple[Path, ...]
+    upper: Path
+    work: Path
+    merged: Path
+    cgroup_procs: tuple[Path, ...]
+    init_fd: int                      # box-init, opened before pivot_root hides the host
+    init_argv: tuple[str, ...]        # ("box-init", [--status-fd N], [--tty], "--", command...)
+    env: tuple[str, ...]
+    workdir: str = "/"
+    volumes: tuple[Volume, ...] = ()
+    console: str | None = None        # the pty to bind on /dev/console, with -t
+
+
+def join_cgroup(plan: ContainPlan) -> None:
+    for procs in plan.cgroup_procs:
+        procs.write_text("0")  # "0" means "the writing process" (cgroup-v2.rst, cgroup.procs)
+
+
+def unshare_namespaces(plan: ContainPlan) -> None:
+    linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+                  | linux.CLONE_NEWNET | linux.CLONE_NEWCGROUP)
+
+
+def set_hostname(plan: ContainPlan) -> None:
+    linux.sethostname(plan.hostname)
+
+
+def bring_up_loopback(plan: ContainPlan) -> None:
+    network.bring_up_loopback()
+
+
+def build_root(plan: ContainPlan) -> None:
+    rootfs.make_mounts_private()
+    rootfs.mount_overlay(plan.lower, plan.upper, plan.work, plan.merged)
+    for volume in plan.volumes:
+        rootfs.bind_volume(volume.host, plan.merged, volume.target, volume.readonly)
+    rootfs.mount_proc(plan.merged)
+    rootfs.mount_sys(plan.merged)
+    rootfs.make_dev(plan.merged, plan.console)
+
+
+def enter_root(plan: ContainPlan) -> None:
+    rootfs.pivot_into(plan.merged)
+    rootfs.mask_paths()
+    os.chdir(plan.workdir)
+
+
+def drop_privileges(plan: ContainPlan) -> None:
+    security.set_rlimits()
+    security.drop_capabilities()
+    security.set_no_new_privs()
+    security.apply_seccomp()
+
+
+STEPS: tuple[Callable[[ContainPlan], None], ...] = (
+    join_cgroup, unshare_namespaces, set_hostname, bring_up_loopback, build_root, enter_root, drop_privileges,
+)
+
+
+def contain(plan: ContainPlan, error_fd: int) -> None:
+    """Run every step, then become box-init. Never returns."""
+    step = "start"
+    try:
+        for run_step in STEPS:
+            step = run_step.__name__
+            run_step(plan)
+        step = "exec box-init"
+        os.execve(plan.init_fd, list(plan.init_argv), dict(e.split("=", 1) for e in plan.env))
+    except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it
+        message = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {traceback.format_exception_only(err)[-1].strip()}"
+        os.write(error_fd, message.encode(errors="replace")[:4000])
+    finally:
+        sys.stderr.flush()
+        os._exit(125)

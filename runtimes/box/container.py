@@ -1,0 +1,340 @@
+"""The container engine: create, start, stop, remove and list containers.
+
+This is the part of box that runs on the host, in the caller's process (the
+``box`` command or the benchmark harness). There is no daemon and no
+per-container supervisor: ``start`` forks the container's first process,
+which sets itself up (``contain.py``) and becomes box-init; the state on
+disk (``state.py``) is enough for any later ``box`` command to find it.
+
+How the first process lands in a new PID namespace: ``unshare(CLONE_NEWPID)``
+does not move the caller, it makes the caller's *next child* the first
+process (PID 1) of a new namespace (pid_namespaces(7)). So the engine
+unshares, forks once, and then points its own "namespace for children" back
+at its original namespace with ``setns``, so nothing else it starts is affected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import secrets
+import shutil
+import signal
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from runtimes.base import Limits
+from runtimes.box import cgroups, linux
+from runtimes.box.contain import ContainPlan, Volume, contain
+from runtimes.box.errors import BoxError, Conflict, NoSuchContainer
+from runtimes.box.images import ImageStore
+from runtimes.box.names import random_name
+from runtimes.box.state import Config, State, Status, load_config, load_state, now, process_start_time, save_config, save_state
+from runtimes.build import compile_static
+
+INIT_SOURCE = Path(__file__).resolve().parent / "init.c"
+DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")  # Docker's container-name rule
+
+
+def root_dir() -> Path:
+    """Where box keeps images and containers: ``$BOX_ROOT`` or /var/lib/box."""
+    return Path(os.environ.get("BOX_ROOT", "/var/lib/box"))
+
+
+@dataclasses.dataclass
+class Container:
+    dir: Path
+    config: Config
+    state: State
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+    @property
+    def short_id(self) -> str:
+        return self.config.id[:12]
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def cgroup(self) -> cgroups.Cgroup:
+        return cgroups.for_host(self.id)
+
+
+@dataclasses.dataclass
+class Started:
+    """A container whose first process has been forked; ``error_fd`` reports setup failures."""
+
+    pid: int
+    error_fd: int
+
+    def setup_error(self) -> str:
+        """What the container's setup wrote before it failed ('' if it reached box-init).
+
+        Blocks until the child has exec'd box-init or died (the pipe's write
+        end is close-on-exec), which is a few milliseconds.
+        """
+        chunks = []
+        while chunk := os.read(self.error_fd, 4096):
+            chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace")
+
+
+class Engine:
+    """Containers and images under one state directory."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root or root_dir()
+        self.images = ImageStore(self.root)
+        self.containers_dir = self.root / "containers"
+        self.containers_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- finding -----------------------------------------------------------
+    def _load(self, directory: Path) -> Container:
+        return Container(directory, load_config(directory), load_state(directory))
+
+    def _all(self) -> list[Container]:
+        out = []
+        for d in sorted(self.containers_dir.iterdir()):
+            if (d / "config.json").exists():
+                out.append(self._load(d))
+        return out
+
+    def get(self, ref: str) -> Container:
+        """A container by full ID, unique ID prefix, or name (as Docker resolves them)."""
+        everything = self._all()
+        for c in everything:
+            if ref in (c.id, c.name):
+                return self.refresh(c)
+        by_prefix = [c for c in everything if len(ref) >= 1 and c.id.startswith(ref)]
+        if len(by_prefix) == 1:
+            return self.refresh(by_prefix[0])
+        if len(by_prefix) > 1:
+            raise BoxError(f"multiple containers match {ref!r}; give more of the ID")
+        raise NoSuchContainer(f"No such container: {ref}")
+
+    def list(self, all: bool = False) -> list[Container]:
+        """Containers, newest first; only running ones unless ``all``."""
+        containers = [self.refresh(c) for c in self._all()]
+        containers = [c for c in containers if c.dir.exists()]  # refresh may auto-remove
+        containers.sort(key=lambda c: c.config.created, reverse=True)
+        return [c for c in containers if all or c.state.status is Status.RUNNING]
+
+    # -- creating ----------------------------------------------------------
+    def create(self, image_ref: str, command: Sequence[str] = (), *, name: str | None = None,
+               env: Sequence[str] = (), volumes: Sequence[Volume] = (), limits: Limits = Limits(),
+               hostname: str | None = None, tty: bool = False, interactive: bool = False,
+               detach: bool = False, auto_remove: bool = False) -> Container:
+        image = self.images.resolve(image_ref)
+        taken = {c.name for c in self._all()}
+        if name is not None and not _NAME_RE.match(name):
+            raise BoxError(f"invalid container name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        if name in taken:
+            raise Conflict(f'Conflict. The container name "{name}" is already in use; remove it (box rm {name}) or choose another')
+        for v in volumes:
+            _check_volume(v)
+        cid = secrets.token_hex(32)
+        config = Config(
+            id=cid, name=name or random_name(taken), image=image_ref, image_id=image.id,
+            command=list(command) or list(image.config.get("config", {}).get("Cmd") or ["/bin/sh"]),
+            env=_environment(image.config, env, tty), hostname=hostname or cid[:12], limits=limits,
+            volumes=[{"host": str(v.host), "target": v.target, "readonly": v.readonly} for v in volumes],
+            tty=tty, interactive=interactive, detach=detach, auto_remove=auto_remove, created=now(),
+        )
+        directory = self.containers_dir / cid
+        for sub in ("upper", "work", "merged"):
+            (directory / sub).mkdir(parents=True)
+        save_config(directory, config)
+        save_state(directory, State())
+        return Container(directory, config, State())
+
+    # -- starting ----------------------------------------------------------
+    def start(self, container: Container, stdio: tuple[int, int, int], *, die_with_parent: bool = False,
+              console: str | None = None) -> Started:
+        """Fork the container's first process; returns at once (see ``Started``)."""
+        if not container.state.status.can_start():
+            raise Conflict(f"container {container.name} is {container.state.status.value}; only a created container can start")
+        cgroup = container.cgroup()
+        cgroup.create(container.config.limits)
+        opened: list[int] = []
+        try:
+            init_fd = os.open(compile_static(INIT_SOURCE, "box-init"), os.O_RDONLY | os.O_CLOEXEC)
+            opened.append(init_fd)
+            status_fd = os.open(container.dir / "exit", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            opened.append(status_fd)
+            error_r, error_w = os.pipe()
+            opened.append(error_w)
+            plan = self._plan(container, cgroup, init_fd, status_fd, console)
+            pid = _fork_container(plan, stdio, error_w, status_fd, die_with_parent)
+        except BaseException:
+            cgroup.destroy()
+            raise
+        finally:
+            for fd in opened:
+                os.close(fd)
+        container.state = State(status=Status.RUNNING, pid=pid, pid_start=process_start_time(pid) or 0, started_at=now())
+        save_state(container.dir, container.state)
+        return Started(pid, error_r)
+
+    def _plan(self, container: Container, cgroup: cgroups.Cgroup, init_fd: int, status_fd: int,
+              console: str | None) -> ContainPlan:
+        cfg = container.config
+        init_argv = ["box-init", "--status-fd", str(status_fd), *(["--tty"] if cfg.tty else []), "--", *cfg.command]
+        return ContainPlan(
+            hostname=cfg.hostname, lower=tuple(self.images.lower_dirs(self.images.resolve(cfg.image_id))),
+            upper=container.dir / "upper", work=container.dir / "work", merged=container.dir / "merged",
+            cgroup_procs=tuple(cgroup.procs_files), init_fd=init_fd, init_argv=tuple(init_argv), env=tuple(cfg.env),
+            volumes=tuple(Volume(Path(v["host"]), v["target"], v["readonly"]) for v in cfg.volumes), console=console,
+        )
+
+    # -- observing and ending ----------------------------------------------
+    def refresh(self, container: Container) -> Container:
+        """Bring a running container's state up to date from the kernel; finish it if it ended."""
+        st = container.state
+        if st.status is Status.RUNNING and not _is_alive(st.pid, st.pid_start):
+            self.finish(container)
+        if container.state.status is Status.EXITED and container.config.auto_remove and container.dir.exists():
+            self.remove(container)
+        return container
+
+    def finish(self, container: Container, wait_status: int | None = None) -> None:
+        """Record how the container ended and release its cgroup."""
+        cgroup = container.cgroup()
+        usage = cgroup.usage() if cgroup.exists() else None
+        code = _exit_code(container.dir / "exit", wait_status)
+        container.state.status = Status.EXITED
+        container.state.exit_code = code
+        container.state.finished_at = now()
+        container.state.oom_killed = bool(usage and usage.oom_kills)
+        if cgroup.exists():
+            cgroup.destroy()
+        save_state(container.dir, container.state)
+
+    def stop(self, container: Container, timeout_s: float = 10.0) -> None:
+        """SIGTERM (box-init passes it on), then SIGKILL after ``timeout_s``, as `docker stop` does."""
+        self.refresh(container)
+        if not container.state.status.can_stop():
+            return
+        pid, start = container.state.pid, container.state.pid_start
+        _signal(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while _is_alive(pid, start) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if _is_alive(pid, start):
+            _signal(pid, signal.SIGKILL)  # PID 1 dying takes the whole namespace with it
+            while _is_alive(pid, start):
+                time.sleep(0.005)
+        self.refresh(container)
+
+    def remove(self, container: Container, force: bool = False) -> None:
+        """Delete the container: its cgroup, its overlay directories, its state."""
+        if container.state.status is Status.RUNNING and _is_alive(container.state.pid, container.state.pid_start):
+            if not force:
+                raise Conflict(f"You cannot remove a running container {container.short_id}. "
+                               "Stop the container before attempting removal or force remove (box rm -f)")
+            _signal(container.state.pid, signal.SIGKILL)
+            while _is_alive(container.state.pid, container.state.pid_start):
+                time.sleep(0.005)
+        cgroup = container.cgroup()
+        if cgroup.exists():
+            cgroup.destroy()
+        shutil.rmtree(container.dir, ignore_errors=True)
+
+    def prune(self) -> list[str]:
+        """Remove every exited container (`box container prune`); return their IDs."""
+        removed = []
+        for c in self.list(all=True):
+            if c.state.status is not Status.RUNNING:
+                self.remove(c)
+                removed.append(c.id)
+        return removed
+
+    def in_use_images(self) -> set[str]:
+        return {c.config.image_id for c in self._all()}
+
+
+def _fork_container(plan: ContainPlan, stdio: tuple[int, int, int], error_w: int, status_fd: int,
+                    die_with_parent: bool) -> int:
+    """Fork the container's PID 1 in a new PID namespace; return its host PID."""
+    own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        linux.unshare(linux.CLONE_NEWPID)
+        pid = os.fork()
+        if pid == 0:
+            _child(plan, stdio, error_w, status_fd, die_with_parent)
+    finally:
+        linux.setns(own_pid_ns, linux.CLONE_NEWPID)  # only the parent gets here
+        os.close(own_pid_ns)
+    return pid
+
+
+def _child(plan: ContainPlan, stdio: tuple[int, int, int], error_w: int, status_fd: int, die_with_parent: bool) -> None:
+    """In the forked child: wire up stdio, then run the containment steps. Never returns."""
+    try:
+        if die_with_parent:  # the harness or `box run` died: take the container with it
+            linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.setsid()  # not in the caller's terminal session: Ctrl-C there is for box to forward
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        os.set_inheritable(status_fd, True)
+        contain(plan, error_w)
+    finally:
+        os._exit(125)
+
+
+def _is_alive(pid: int, start: int) -> bool:
+    """Is ``pid`` still the process we started (same start time), and not a zombie?"""
+    if pid <= 0 or process_start_time(pid) != start:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _exit_code(exit_file: Path, wait_status: int | None) -> int:
+    """The command's exit code as box-init recorded it, else from the wait status, else 137 (killed)."""
+    try:
+        text = exit_file.read_text().strip()
+        if text.startswith("exit="):
+            return int(text[len("exit="):])
+    except (OSError, ValueError):
+        pass
+    if wait_status is not None:
+        return os.waitstatus_to_exitcode(wait_status) if os.WIFEXITED(wait_status) else 128 + os.WTERMSIG(wait_status)
+    return 137
+
+
+def _environment(image_config: dict, extra: Sequence[str], tty: bool) -> list[str]:
+    env = dict(e.split("=", 1) for e in [DEFAULT_PATH, *image_config.get("config", {}).get("Env", [])])
+    env.setdefault("HOME", "/root")
+    if tty:
+        env["TERM"] = "xterm"
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not key or not sep:
+            raise BoxError(f"invalid environment variable {item!r}: expected KEY=VALUE")
+        env[key] = value
+    return [f"{k}={v}" for k, v in env.items()]
+
+
+def _check_volume(v: Volume) -> None:
+    if not v.host.is_absolute() or not v.target.startswith("/"):
+        raise BoxError(f"invalid volume {v.host}:{v.target}: both paths must be absolute (-v /host/dir:/container/dir)")
+    if ".." in Path(v.target).parts:
+        raise BoxError(f"invalid volume target {v.target!r}: '..' is not allowed")
+    if not v.host.exists():
+        raise BoxError(f"invalid volume: host path {v.host} does not exist")

@@ -1,0 +1,144 @@
+"""box as a runtime of the suite: the probe in a box container, via the library API.
+
+Each instance is what `box run --rm` does, minus the command line: create a
+container from the suite's image, start it with its output on a pipe, and
+remove it afterwards. The suite's one image is imported into box's store once
+under a fixed name (``isobench:latest``), re-imported only when its content
+digest changes, so box starts the very bytes every other runtime starts.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import psutil
+
+from runtimes._process import ProcessInstance
+from runtimes.base import Availability, Instance, InstanceSpec, Runtime
+from runtimes.box import cgroups, security
+from runtimes.box.container import Container, Engine, Started
+from runtimes.box.errors import NoSuchImage
+
+SUITE_IMAGE = "isobench:latest"
+DIGEST_LABEL = "org.isobench.image.digest"
+
+
+class BoxInstance(ProcessInstance):
+    """A running box container; its host process is box-init, PID 1 inside."""
+
+    def __init__(self, engine: Engine, container: Container, started: Started, output_fd: int) -> None:
+        self._engine, self._container, self._started = engine, container, started
+        super().__init__("box", started.pid, output_fd)
+        # Registered after the base class's clean-up, so they run first on close:
+        # the container is finished and removed once its process is gone.
+        self._cleanup.callback(self._remove)
+        self._cleanup.callback(os.close, started.error_fd)
+        self._cleanup.callback(os.close, output_fd)
+        self._cgroup = container.cgroup()
+
+    def _poll(self) -> int | None:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        return None if pid == 0 else _code(status)
+
+    def _reap(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        return _code(status)
+
+    def _signal_tree(self, sig: int) -> None:
+        # box-init passes SIGTERM on to the command; SIGKILL to PID 1 kills
+        # every process of its PID namespace at once (pid_namespaces(7)).
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _exited_early_message(self, status: int) -> str:
+        setup = self._started.setup_error()
+        if setup:
+            return f"box: container setup failed: {setup}"
+        return super()._exited_early_message(status)
+
+    @property
+    def cgroup(self) -> Path | None:
+        return self._cgroup.path
+
+    @property
+    def workload_pid(self) -> int | None:
+        """The command box-init started: its only child."""
+        try:
+            children = psutil.Process(self.pid).children()
+        except psutil.NoSuchProcess:
+            return None
+        return children[0].pid if children else None
+
+    def observations(self) -> dict[str, float]:
+        if not self._cgroup.exists():
+            return {}
+        usage = self._cgroup.usage()
+        figures = {"cgroup_cpu_s": usage.cpu_s, "cgroup_memory_peak_bytes": usage.memory_peak_bytes,
+                   "cgroup_io_read_bytes": usage.io_read_bytes, "cgroup_io_write_bytes": usage.io_write_bytes}
+        return {k: float(v) for k, v in figures.items() if v is not None}
+
+    def _remove(self) -> None:
+        if self.returncode is None:
+            self._kill_if_running()
+        self._engine.finish(self._container)
+        self._engine.remove(self._container, force=True)
+
+
+def _code(status: int) -> int:
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+class BoxRuntime(Runtime):
+    name = "box"
+    summary = "isobench's own container runtime: namespaces, cgroups, OverlayFS, pivot_root (runtimes/box/)"
+    launch = ("fork of the harness into a new PID namespace, then in the child: cgroup, namespaces, OverlayFS, "
+              "pivot_root, /proc /sys /dev, capabilities and seccomp, exec of box-init, which starts the probe")
+
+    @classmethod
+    def available(cls) -> Availability:
+        if os.geteuid() != 0:
+            return Availability.no("box needs root for namespaces, mounts and cgroups", "run as root: sudo bench ...")
+        if "overlay" not in Path("/proc/filesystems").read_text():
+            return Availability.no("the kernel has no OverlayFS", "sudo modprobe overlay")
+        try:
+            cgroups.for_host("availability-check")
+        except OSError as err:
+            return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+        return Availability.yes()
+
+    def versions(self) -> dict[str, str]:
+        return {"cgroup": cgroups.host_version(),
+                "seccomp": "libseccomp filter" if security.seccomp_available() else "none (python3-seccomp missing)"}
+
+    def __enter__(self) -> BoxRuntime:
+        self.engine = Engine()
+        try:
+            current = self.engine.images.resolve(SUITE_IMAGE)
+            fresh = current.config.get("config", {}).get("Labels", {}).get(DIGEST_LABEL) == self.image.digest
+        except NoSuchImage:
+            fresh = False
+        if not fresh:
+            self.engine.images.import_rootfs(self.image.rootfs, SUITE_IMAGE, labels={DIGEST_LABEL: self.image.digest})
+        return self
+
+    def start(self, spec: InstanceSpec) -> Instance:
+        if not hasattr(self, "engine"):
+            raise RuntimeError("use the box runtime inside `with` (setup imports the image)")
+        container = self.engine.create(SUITE_IMAGE, spec.argv, hostname=spec.hostname, limits=spec.limits,
+                                       auto_remove=True)
+        read_fd, write_fd = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            started = self.engine.start(container, (devnull, write_fd, write_fd), die_with_parent=True)
+        except BaseException:
+            os.close(read_fd)
+            self.engine.remove(container, force=True)
+            raise
+        finally:
+            os.close(write_fd)
+            os.close(devnull)
+        return BoxInstance(self.engine, container, started, read_fd)
