@@ -1,37 +1,61 @@
 """The isolation runtimes, all behind one interface (see ``runtimes.base``).
 
 ``RUNTIMES`` is the explicit, ordered registry: the order is the order of the
-report's columns, from least to most isolated.
+report's columns, from least to most isolated. Runtime modules are imported
+when a name of this package is first used (PEP 562), so that `box`, which
+needs none of the others, starts without loading them.
 """
 
 from __future__ import annotations
 
-from bench.errors import UsageError
-from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime, TimedLine
-from runtimes.box import BoxRuntime
-from runtimes.chroot import Chroot
-from runtimes.image import Image, build_image
-from runtimes.native import Native
-from runtimes.probe import ProbeLine, parse_line, probe_argv
+import importlib
+from typing import TYPE_CHECKING, Any
 
-RUNTIMES: tuple[type[Runtime], ...] = (Native, Chroot, BoxRuntime)
-BASELINE = Native.name
+if TYPE_CHECKING:
+    from runtimes.base import Runtime
+
+# (module, class) in report order.
+_REGISTRY = (
+    ("runtimes.native", "Native"),
+    ("runtimes.chroot", "Chroot"),
+    ("runtimes.box.runtime", "BoxRuntime"),
+    ("runtimes.libvirt_vm", "LibvirtVM"),
+)
+BASELINE = "native"
+
+_NAMES = {
+    "Availability": "runtimes.base", "Instance": "runtimes.base", "InstanceSpec": "runtimes.base",
+    "Limits": "runtimes.base", "Runtime": "runtimes.base", "TimedLine": "runtimes.base",
+    "Image": "runtimes.image", "build_image": "runtimes.image",
+    "ProbeLine": "runtimes.probe", "parse_line": "runtimes.probe", "probe_argv": "runtimes.probe",
+    **{cls: module for module, cls in _REGISTRY},
+}
+
+
+def _registry() -> tuple[type[Runtime], ...]:
+    return tuple(getattr(importlib.import_module(module), cls) for module, cls in _REGISTRY)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RUNTIMES":
+        return _registry()
+    if name in _NAMES:
+        return getattr(importlib.import_module(_NAMES[name]), name)
+    raise AttributeError(f"module 'runtimes' has no attribute {name!r}")
 
 
 def runtime_names() -> tuple[str, ...]:
-    return tuple(r.name for r in RUNTIMES)
+    return tuple(r.name for r in _registry())
 
 
 def get_runtime(name: str) -> type[Runtime]:
     """The runtime class called ``name``; an unknown name lists the valid ones."""
-    for runtime in RUNTIMES:
+    from bench.errors import UsageError
+
+    for runtime in _registry():
         if runtime.name == name:
             return runtime
     raise UsageError(f"unknown runtime {name!r}; choose from: {', '.join(runtime_names())}")
 
 
-__all__ = [
-    "BASELINE", "RUNTIMES", "Availability", "BoxRuntime", "Chroot", "Image", "Instance", "InstanceSpec", "Limits",
-    "Native", "ProbeLine", "Runtime", "TimedLine", "build_image", "get_runtime", "parse_line",
-    "probe_argv", "runtime_names",
-]
+__all__ = ["BASELINE", "RUNTIMES", "get_runtime", "runtime_names", *sorted(_NAMES)]

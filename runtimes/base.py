@@ -176,6 +176,11 @@ class Runtime(abc.ABC):
     name: ClassVar[str]
     summary: ClassVar[str]  # what it is, one line, for `bench list` and the report
     launch: ClassVar[str]   # how an instance starts, one sentence: what start-up figures include
+    # A runtime whose every run takes seconds (a VM boot) may cap its measured
+    # runs per scenario, so the suite stays within minutes; None: no cap. The
+    # report says where a cap applied. An explicit `bench run -n` overrides it.
+    max_repetitions: ClassVar[int | None] = None
+    max_quick_repetitions: ClassVar[int | None] = None  # the cap with --quick
 
     def __init__(self, image: Image) -> None:
         self.image = image

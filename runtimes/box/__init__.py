@@ -13,8 +13,20 @@ Where to look:
 - ``runtime.py``    box as a runtime of the benchmark suite; ``cli.py`` the `box` command
 """
 
-from runtimes.box.container import Container, Engine
-from runtimes.box.errors import BoxError
-from runtimes.box.runtime import BoxRuntime
+from __future__ import annotations
 
-__all__ = ["BoxError", "BoxRuntime", "Container", "Engine"]
+import importlib
+from typing import Any
+
+# Loaded on first use (PEP 562), so `box` itself imports only what it needs:
+# every millisecond of Python start-up is part of `box run`'s start-up time.
+_LAZY = {"BoxError": "runtimes.box.errors", "BoxRuntime": "runtimes.box.runtime",
+         "Container": "runtimes.box.container", "Engine": "runtimes.box.container"}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'runtimes.box' has no attribute {name!r}")

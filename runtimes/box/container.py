@@ -254,6 +254,31 @@ class Engine:
                 removed.append(c.id)
         return removed
 
+    def exec_in(self, container: Container, command: Sequence[str], stdio: tuple[int, int, int], *,
+                tty: bool = False, env: Sequence[str] = ()) -> Started:
+        """Start ``command`` inside a running container (`box exec`); returns at once.
+
+        The new process joins the container's cgroup and every one of its
+        namespaces with setns(2), takes the same privileges, then execs
+        box-init, whose child — created after setns(CLONE_NEWPID) — is the
+        command, inside the container's PID namespace.
+        """
+        self.refresh(container)
+        if container.state.status is not Status.RUNNING:
+            raise Conflict(f"container {container.name} is not running")
+        init_fd = os.open(compile_static(INIT_SOURCE, "box-init"), os.O_RDONLY | os.O_CLOEXEC)
+        error_r, error_w = os.pipe()
+        argv = ["box-init", *(["--tty"] if tty else []), "--", *command]
+        environment = _environment({"config": {"Env": container.config.env}}, env, tty)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _exec_child(container, stdio, error_w, init_fd, argv, environment)
+        finally:
+            os.close(init_fd)
+            os.close(error_w)
+        return Started(pid, error_r)
+
     def in_use_images(self) -> set[str]:
         return {c.config.image_id for c in self._all()}
 
@@ -285,6 +310,42 @@ def _child(plan: ContainPlan, stdio: tuple[int, int, int], error_w: int, status_
         contain(plan, error_w)
     finally:
         os._exit(125)
+
+
+# setns order: the mount namespace last, since joining it changes our root,
+# and /proc/PID/ns must still be reachable for the others (setns(2)).
+_NAMESPACES = (("cgroup", linux.CLONE_NEWCGROUP), ("ipc", linux.CLONE_NEWIPC), ("uts", linux.CLONE_NEWUTS),
+               ("net", linux.CLONE_NEWNET), ("pid", linux.CLONE_NEWPID), ("mnt", linux.CLONE_NEWNS))
+
+
+def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int, init_fd: int,
+                argv: list[str], env: list[str]) -> None:
+    """In the forked child of `box exec`: join the container, drop privileges, exec box-init."""
+    from runtimes.box import security
+
+    step = "join cgroup"
+    try:
+        os.setsid()
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        container.cgroup().join()
+        fds = [(os.open(f"/proc/{container.state.pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
+               for name, flag in _NAMESPACES]
+        step = "setns"
+        for fd, flag in fds:
+            linux.setns(fd, flag)
+        os.chdir("/")
+        step = "drop privileges"
+        security.set_rlimits()
+        security.drop_capabilities()
+        security.set_no_new_privs()
+        security.apply_seccomp()
+        step = "exec box-init"
+        os.execve(init_fd, argv, dict(e.split("=", 1) for e in env))
+    except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it
+        os.write(error_w, f"{step}: {err}".encode(errors="replace")[:4000])
+    finally:
+        os._exit(126)
 
 
 def _is_alive(pid: int, start: int) -> bool:

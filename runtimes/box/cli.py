@@ -1,0 +1,419 @@
+"""`box`: the command line a Docker class uses, over the engine in container.py.
+
+    box run [-it] [-d] [--rm] [--name N] [-m MEM] [--cpus N] [--pids-limit N]
+            [-e K=V] [-v HOST:CTR[:ro]] IMAGE [CMD...]
+    box ps [-a] [-q] [-f status=exited]     box rm [-f] C...     box container prune
+    box images      box rmi IMAGE...        box import SOURCE NAME[:TAG]
+    box logs C      box exec [-it] C CMD    box stop C...        box inspect X...
+    box version
+
+Exit codes as Docker's: 125 when box itself fails (bad flags included),
+126 when the command cannot be run, 127 when it is not found, else the
+command's own. Every error is one line on stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import re
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from bench.errors import BenchError
+from runtimes.base import Limits
+from runtimes.box import cgroups, format, security, tty
+from runtimes.box.container import Container, Engine, Started
+from runtimes.box.contain import Volume
+from runtimes.box.errors import BoxError, NoSuchContainer, NoSuchImage
+from runtimes.box.state import Status
+
+VERSION = "0.1.0"
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+_MEMORY_RE = re.compile(r"^(\d+)([bkmg]?)$", re.IGNORECASE)
+MIN_MEMORY = 6 * 2**20  # Docker's floor: "Minimum memory limit allowed is 6MB"
+
+
+def parse_memory(text: str) -> int:
+    """'64m' → 67108864, with Docker's units (b, k, m, g; powers of 1024)."""
+    match = _MEMORY_RE.match(text.strip())
+    if not match:
+        raise click.BadParameter(f"invalid size {text!r}: use a number with an optional unit b, k, m or g (e.g. 64m)")
+    value = int(match.group(1)) * {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()]
+    if value < MIN_MEMORY:
+        raise click.BadParameter(f"{text}: the minimum memory limit is 6m")
+    return value
+
+
+def parse_volume(text: str) -> Volume:
+    """HOST:CONTAINER[:ro|rw] → Volume (both paths absolute)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
+        raise click.BadParameter(f"invalid volume {text!r}: use /host/path:/container/path[:ro]")
+    return Volume(Path(parts[0]), parts[1], readonly=len(parts) == 3 and parts[2] == "ro")
+
+
+def _engine() -> Engine:
+    if os.geteuid() != 0:
+        raise BoxError("box needs root (namespaces, mounts, cgroups): run it with sudo")
+    return Engine()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """box: isobench's own container runtime, with Docker's everyday commands."""
+
+
+@cli.command()
+def version() -> None:
+    """Show box's version and what it runs on."""
+    click.echo(f"box version {VERSION} (isobench)")
+    click.echo(f" kernel:  {platform.release()}")
+    click.echo(f" cgroups: {cgroups.host_version()}")
+    click.echo(f" seccomp: {'libseccomp filter' if security.seccomp_available() else 'none (python3-seccomp not installed)'}")
+    click.echo(f" storage: OverlayFS, images in {Engine.__module__ and os.environ.get('BOX_ROOT', '/var/lib/box')}")
+
+
+@cli.command(name="import")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.argument("reference")
+def import_(source: Path, reference: str) -> None:
+    """Make an image from a root filesystem directory or tarball."""
+    image = _engine().images.import_rootfs(source, reference)
+    click.echo(image.id)
+
+
+@cli.command()
+@click.option("-q", "--quiet", is_flag=True, help="only image IDs")
+def images(quiet: bool) -> None:
+    """List images."""
+    found = _engine().images.list()
+    if quiet:
+        for image in found:
+            click.echo(image.id.split(":")[1][:12])
+        return
+    rows = [[i.repository, i.tag, i.id.split(":")[1][:12], format.ago(i.created), format.size(i.size)] for i in found]
+    click.echo("\n".join(format.table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows)))
+
+
+def _limits(memory: int | None, cpus: float | None, pids: int | None) -> Limits:
+    return Limits(memory_bytes=memory, cpus=cpus, pids=pids)
+
+
+@cli.command(context_settings={"allow_interspersed_args": False})
+@click.option("-i", "--interactive", is_flag=True, help="keep stdin open")
+@click.option("-t", "--tty", "use_tty", is_flag=True, help="give the container a terminal")
+@click.option("-d", "--detach", is_flag=True, help="run in the background and print the container ID")
+@click.option("--rm", "auto_remove", is_flag=True, help="remove the container when it exits")
+@click.option("--name", help="a name for the container")
+@click.option("--hostname", help="the container's hostname [default: its short ID]")
+@click.option("-m", "--memory", type=parse_memory, help="memory limit, e.g. 64m")
+@click.option("--cpus", type=click.FloatRange(0.01, 1024), help="CPU limit, in CPUs, e.g. 0.5")
+@click.option("--pids-limit", type=click.IntRange(1, 1 << 22), help="most processes at once")
+@click.option("-e", "--env", multiple=True, help="KEY=VALUE (repeatable)")
+@click.option("-v", "--volume", "volumes", multiple=True, type=parse_volume, help="/host:/container[:ro] (repeatable)")
+@click.argument("image")
+@click.argument("command", nargs=-1)
+def run(interactive, use_tty, detach, auto_remove, name, hostname, memory, cpus, pids_limit, env, volumes, image, command):
+    """Create and start a container from IMAGE."""
+    engine = _engine()
+    try:
+        engine.images.resolve(image)
+    except NoSuchImage:
+        raise BoxError(f"Unable to find image '{image}' locally (box import or box pull it first)") from None
+    container = engine.create(image, command, name=name, env=env, volumes=volumes, hostname=hostname,
+                              limits=_limits(memory, cpus, pids_limit), tty=use_tty, interactive=interactive,
+                              detach=detach, auto_remove=auto_remove)
+    if detach:
+        _start_detached(engine, container)
+        click.echo(container.id)
+        return
+    sys.exit(_run_attached(engine, container, interactive, use_tty))
+
+
+def _start_detached(engine: Engine, container: Container) -> None:
+    """Output to the container's log file, stdin from /dev/null; nobody waits for it."""
+    log = os.open(container.dir / "container.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+    devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        started = engine.start(container, (devnull, log, log))
+    finally:
+        os.close(log)
+        os.close(devnull)
+    _check_setup(engine, container, started)
+
+
+def _check_setup(engine: Engine, container: Container, started: Started) -> None:
+    error = started.setup_error()
+    os.close(started.error_fd)
+    if error:
+        os.waitpid(started.pid, 0)
+        engine.finish(container)
+        if container.config.auto_remove:
+            engine.remove(container)
+        raise BoxError(f"container {container.short_id} could not start: {error}")
+
+
+def _run_attached(engine: Engine, container: Container, interactive: bool, use_tty: bool) -> int:
+    """Start with our terminal (or a pty) attached; wait; return the command's exit code."""
+    if use_tty:
+        with tty.pseudo_terminal() as (master, slave, path):
+            started = engine.start(container, (slave, slave, slave), die_with_parent=True, console=path)
+            _check_setup(engine, container, started)
+            os.close(slave)
+            return _wait_with_terminal(engine, container, started, master, interactive)
+    stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    started = engine.start(container, (stdin, 1, 2), die_with_parent=True)
+    if stdin != 0:
+        os.close(stdin)
+    _check_setup(engine, container, started)
+    return _wait_forwarding_signals(engine, container, started.pid)
+
+
+def _wait_forwarding_signals(engine: Engine, container: Container, pid: int) -> int:
+    """Pass our signals to the container's box-init (Docker's --sig-proxy), wait, clean up."""
+    handlers = {sig: signal.signal(sig, lambda s, _: os.kill(pid, s)) for sig in FORWARDED_SIGNALS}
+    try:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return _conclude(engine, container, status)
+
+
+def _wait_with_terminal(engine: Engine, container: Container, started: Started, master: int, interactive: bool) -> int:
+    pidfd = os.pidfd_open(started.pid)
+    try:
+        with tty.raw_mode(0) if interactive else _nothing():
+            tty.proxy(master, pidfd, stdin=0 if interactive else -1)
+    finally:
+        os.close(pidfd)
+    _, status = os.waitpid(started.pid, 0)
+    return _conclude(engine, container, status)
+
+
+class _nothing:
+    def __enter__(self) -> None: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def _conclude(engine: Engine, container: Container, status: int) -> int:
+    engine.finish(container, status)
+    code = container.state.exit_code or 0
+    if container.config.auto_remove:
+        engine.remove(container)
+    return code
+
+
+@cli.command()
+@click.option("-a", "--all", "show_all", is_flag=True, help="also containers that are not running")
+@click.option("-q", "--quiet", is_flag=True, help="only container IDs")
+@click.option("-f", "--filter", "filters", multiple=True, help="status=created|running|exited, name=N")
+@click.option("--no-trunc", is_flag=True, help="full IDs and commands")
+def ps(show_all, quiet, filters, no_trunc):
+    """List containers."""
+    wanted = _parse_filters(filters)
+    found = _engine().list(all=show_all or "status" in wanted)
+    found = [c for c in found if _matches(c, wanted)]
+    if quiet:
+        for c in found:
+            click.echo(c.id if no_trunc else c.short_id)
+        return
+    rows = []
+    for c in found:
+        command = " ".join(c.config.command)
+        if not no_trunc and len(command) > 20:
+            command = command[:19] + "…"
+        st = c.state
+        rows.append([c.id if no_trunc else c.short_id, c.config.image, f'"{command}"', format.ago(c.config.created),
+                     format.status_text(st.status, st.exit_code, st.started_at, st.finished_at), c.name])
+    click.echo("\n".join(format.table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"], rows)))
+
+
+def _parse_filters(filters: tuple[str, ...]) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {}
+    for f in filters:
+        key, sep, value = f.partition("=")
+        if not sep or key not in ("status", "name"):
+            raise click.BadParameter(f"invalid filter {f!r}: use status=created|running|exited or name=NAME",
+                                     param_hint="'-f'")
+        if key == "status" and value not in {s.value for s in Status}:
+            raise click.BadParameter(f"invalid status {value!r}: use created, running or exited", param_hint="'-f'")
+        wanted.setdefault(key, set()).add(value)
+    return wanted
+
+
+def _matches(c: Container, wanted: dict[str, set[str]]) -> bool:
+    if "status" in wanted and c.state.status.value not in wanted["status"]:
+        return False
+    return "name" not in wanted or any(n in c.name for n in wanted["name"])
+
+
+def _each(refs: tuple[str, ...], action) -> None:  # type: ignore[no-untyped-def]
+    """Apply ``action`` to every container; report each failure on one line; exit 1 if any failed."""
+    engine, failed = _engine(), False
+    for ref in refs:
+        try:
+            action(engine, engine.get(ref))
+            click.echo(ref)
+        except BoxError as err:
+            click.echo(f"Error: {err}", err=True)
+            failed = True
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("-f", "--force", is_flag=True, help="kill and remove a running container")
+@click.argument("containers", nargs=-1, required=True)
+def rm(force, containers):
+    """Remove containers."""
+    _each(containers, lambda engine, c: engine.remove(c, force=force))
+
+
+@cli.command()
+@click.option("-t", "--time", "timeout", type=click.IntRange(0, 3600), default=10, show_default=True,
+              help="seconds to wait after SIGTERM before SIGKILL")
+@click.argument("containers", nargs=-1, required=True)
+def stop(timeout, containers):
+    """Stop running containers (SIGTERM, then SIGKILL)."""
+    _each(containers, lambda engine, c: engine.stop(c, timeout))
+
+
+@cli.group()
+def container() -> None:
+    """Manage containers."""
+
+
+@container.command()
+@click.option("-f", "--force", is_flag=True, help="do not ask for confirmation")
+def prune(force):
+    """Remove all stopped containers."""
+    if not force:
+        click.echo("WARNING! This will remove all stopped containers.")
+        if not click.confirm("Are you sure you want to continue?", default=False):
+            return
+    removed = _engine().prune()
+    click.echo("Deleted Containers:")
+    for cid in removed:
+        click.echo(cid)
+    click.echo(f"\nTotal: {len(removed)} container(s)")
+
+
+@cli.command()
+@click.option("-f", "--force", is_flag=True, help="accepted for Docker compatibility")
+@click.argument("refs", nargs=-1, required=True)
+def rmi(force, refs):
+    """Remove images (tags, then layers nothing else uses)."""
+    engine = _engine()
+    for ref in refs:
+        for line in engine.images.remove(ref, in_use=engine.in_use_images()):
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("ref")
+def logs(ref):
+    """Show what a detached container printed."""
+    log = _engine().get(ref).dir / "container.log"
+    if log.exists():
+        sys.stdout.buffer.write(log.read_bytes())
+
+
+@cli.command(name="exec", context_settings={"allow_interspersed_args": False})
+@click.option("-i", "--interactive", is_flag=True)
+@click.option("-t", "--tty", "use_tty", is_flag=True)
+@click.option("-e", "--env", multiple=True, help="KEY=VALUE (repeatable)")
+@click.argument("ref")
+@click.argument("command", nargs=-1, required=True)
+def exec_(interactive, use_tty, env, ref, command):
+    """Run a command in a running container."""
+    engine = _engine()
+    target = engine.get(ref)
+    if use_tty:
+        with tty.pseudo_terminal() as (master, slave, _):
+            started = engine.exec_in(target, command, (slave, slave, slave), tty=True, env=env)
+            _check_exec(started)
+            os.close(slave)
+            pidfd = os.pidfd_open(started.pid)
+            with tty.raw_mode(0) if interactive else _nothing():
+                tty.proxy(master, pidfd, stdin=0 if interactive else -1)
+            os.close(pidfd)
+    else:
+        stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        started = engine.exec_in(target, command, (stdin, 1, 2), env=env)
+        _check_exec(started)
+    _, status = os.waitpid(started.pid, 0)
+    sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+
+
+def _check_exec(started: Started) -> None:
+    error = started.setup_error()
+    os.close(started.error_fd)
+    if error:
+        os.waitpid(started.pid, 0)
+        raise BoxError(f"exec failed: {error}")
+
+
+@cli.command()
+@click.argument("refs", nargs=-1, required=True)
+def inspect(refs):
+    """Low-level information on containers or images, as JSON."""
+    engine, out = _engine(), []
+    for ref in refs:
+        try:
+            out.append(_container_json(engine.get(ref)))
+        except NoSuchContainer:
+            try:
+                image = engine.images.resolve(ref)
+            except NoSuchImage:
+                raise BoxError(f"No such object: {ref}") from None
+            out.append({"Id": image.id, "RepoTags": [image.ref], "Created": image.created, "Size": image.size,
+                        "Config": image.config.get("config", {}), "RootFS": image.config.get("rootfs", {})})
+    click.echo(json.dumps(out, indent=4))
+
+
+def _container_json(c: Container) -> dict:
+    st = c.state
+    return {
+        "Id": c.id, "Name": "/" + c.name, "Created": c.config.created, "Path": c.config.command[0],
+        "Args": c.config.command[1:], "Image": c.config.image_id,
+        "State": {"Status": st.status.value, "Running": st.status is Status.RUNNING, "Pid": st.pid,
+                  "ExitCode": st.exit_code, "OOMKilled": st.oom_killed, "StartedAt": st.started_at,
+                  "FinishedAt": st.finished_at, "Error": st.error},
+        "Config": {"Hostname": c.config.hostname, "Env": c.config.env, "Cmd": c.config.command,
+                   "Image": c.config.image, "Tty": c.config.tty, "OpenStdin": c.config.interactive},
+        "HostConfig": {"Memory": c.config.limits.memory_bytes or 0, "NanoCpus": int((c.config.limits.cpus or 0) * 1e9),
+                       "PidsLimit": c.config.limits.pids, "AutoRemove": c.config.auto_remove,
+                       "Binds": [f"{v['host']}:{v['target']}{':ro' if v['readonly'] else ''}" for v in c.config.volumes]},
+        "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": str(c.dir / "upper"), "WorkDir": str(c.dir / "work"),
+                                                     "MergedDir": str(c.dir / "merged")}},
+        "Cgroup": {"Version": cgroups.host_version(), "Path": str(c.cgroup().path)},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: every error is one line on stderr, with Docker's exit codes."""
+    try:
+        cli.main(args=argv, prog_name="box", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as err:
+        print(f"box: {err.format_message()} (see 'box --help')", file=sys.stderr)
+        sys.exit(125)
+    except BenchError as err:
+        print(f"box: {err}", file=sys.stderr)
+        sys.exit(err.exit_code if isinstance(err, BoxError) else 125)
+    except OSError as err:
+        print(f"box: {err}", file=sys.stderr)
+        sys.exit(125)
