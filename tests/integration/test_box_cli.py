@@ -162,7 +162,7 @@ def test_interactive_terminal_with_ctrl_c_and_ctrl_d(busybox: str) -> None:
         os.environ["PYTHONPATH"] = str(REPO)
         os.execv(sys.executable, [sys.executable, "-m", "runtimes.box", "run", "-it", "--rm", busybox, "sh"])
     try:
-        _read_until(fd, b"# ")
+        _read_until(fd, b"# ", timeout=30)  # box's own start-up, on a loaded host
         os.write(fd, b"tty; echo $((6*7))\r")
         out = _read_until(fd, b"42")
         assert b"/dev/pts/" in out or b"/dev/console" in out
