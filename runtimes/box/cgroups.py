@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
 import os
 import signal
 import time
@@ -147,8 +148,9 @@ class Cgroup(abc.ABC):
             raise
 
 
+@functools.cache
 def _v1_mounts() -> dict[str, Path]:
-    """Controller name → where its v1 hierarchy is mounted (from /proc/self/mountinfo)."""
+    """Controller name → where its v1 hierarchy is mounted (from /proc/self/mountinfo, read once)."""
     out: dict[str, Path] = {}
     for line in (_read(Path("/proc/self/mountinfo")) or "").splitlines():
         left, _, right = line.partition(" - ")

@@ -15,6 +15,7 @@ at its original namespace with ``setns``, so nothing else it starts is affected.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -26,7 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes.base import Limits
-from runtimes.box import cgroups, linux
+from runtimes.box import cgroups, linux, security
 from runtimes.box.contain import ContainPlan, Volume, contain
 from runtimes.box.errors import BoxError, Conflict, NoSuchContainer
 from runtimes.box.images import ImageStore
@@ -93,6 +94,11 @@ class Engine:
         self.images = ImageStore(self.root)
         self.containers_dir = self.root / "containers"
         self.containers_dir.mkdir(parents=True, exist_ok=True)
+        # names/<name> is a symlink to the container's ID: creating it is an
+        # atomic claim (symlink(2) fails if the name exists), and finding a
+        # container by name is one readlink.
+        self.names_dir = self.root / "names"
+        self.names_dir.mkdir(exist_ok=True)
 
     # -- finding -----------------------------------------------------------
     def _load(self, directory: Path) -> Container:
@@ -107,10 +113,11 @@ class Engine:
 
     def get(self, ref: str) -> Container:
         """A container by full ID, unique ID prefix, or name (as Docker resolves them)."""
+        if _NAME_RE.match(ref) and (self.names_dir / ref).is_symlink():
+            ref = os.readlink(self.names_dir / ref)
+        if (self.containers_dir / ref / "config.json").exists():
+            return self.refresh(self._load(self.containers_dir / ref))
         everything = self._all()
-        for c in everything:
-            if ref in (c.id, c.name):
-                return self.refresh(c)
         by_prefix = [c for c in everything if len(ref) >= 1 and c.id.startswith(ref)]
         if len(by_prefix) == 1:
             return self.refresh(by_prefix[0])
@@ -131,16 +138,14 @@ class Engine:
                hostname: str | None = None, tty: bool = False, interactive: bool = False,
                detach: bool = False, auto_remove: bool = False) -> Container:
         image = self.images.resolve(image_ref)
-        taken = {c.name for c in self._all()}
         if name is not None and not _NAME_RE.match(name):
             raise BoxError(f"invalid container name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
-        if name in taken:
-            raise Conflict(f'Conflict. The container name "{name}" is already in use; remove it (box rm {name}) or choose another')
         for v in volumes:
             _check_volume(v)
         cid = secrets.token_hex(32)
+        name = self._claim_name(name, cid)
         config = Config(
-            id=cid, name=name or random_name(taken), image=image_ref, image_id=image.id,
+            id=cid, name=name, image=image_ref, image_id=image.id,
             command=list(command) or list(image.config.get("config", {}).get("Cmd") or ["/bin/sh"]),
             env=_environment(image.config, env, tty), hostname=hostname or cid[:12], limits=limits,
             volumes=[{"host": str(v.host), "target": v.target, "readonly": v.readonly} for v in volumes],
@@ -150,8 +155,23 @@ class Engine:
         for sub in ("upper", "work", "merged"):
             (directory / sub).mkdir(parents=True)
         save_config(directory, config)
-        save_state(directory, State())
+        # No state.json yet: a missing state file means "created" (state.load_state).
+        # Writing one here and replacing it at start would cost an ext4 flush
+        # (replace-via-rename, see ext4(5) auto_da_alloc) on every start.
         return Container(directory, config, State())
+
+    def _claim_name(self, name: str | None, cid: str) -> str:
+        """Reserve ``name`` (or a random free one) for container ``cid``."""
+        for attempt in range(100):
+            candidate = name or random_name(set(), salt=attempt > 20)
+            try:
+                os.symlink(cid, self.names_dir / candidate)
+                return candidate
+            except FileExistsError:
+                if name is not None:
+                    raise Conflict(f'Conflict. The container name "{name}" is already in use; '
+                                   f"remove it (box rm {name}) or choose another") from None
+        raise BoxError("could not find a free container name; pass --name")
 
     # -- starting ----------------------------------------------------------
     def start(self, container: Container, stdio: tuple[int, int, int], *, die_with_parent: bool = False,
@@ -190,6 +210,7 @@ class Engine:
             upper=container.dir / "upper", work=container.dir / "work", merged=container.dir / "merged",
             cgroup_procs=tuple(cgroup.procs_files), init_fd=init_fd, init_argv=tuple(init_argv), env=tuple(cfg.env),
             volumes=tuple(Volume(Path(v["host"]), v["target"], v["readonly"]) for v in cfg.volumes), console=console,
+            seccomp_bpf=security.seccomp_program(),
         )
 
     # -- observing and ending ----------------------------------------------
@@ -243,6 +264,9 @@ class Engine:
         cgroup = container.cgroup()
         if cgroup.exists():
             cgroup.destroy()
+        with contextlib.suppress(FileNotFoundError):
+            if os.readlink(self.names_dir / container.name) == container.id:
+                os.unlink(self.names_dir / container.name)
         shutil.rmtree(container.dir, ignore_errors=True)
 
     def prune(self) -> list[str]:
@@ -270,10 +294,11 @@ class Engine:
         error_r, error_w = os.pipe()
         argv = ["box-init", *(["--tty"] if tty else []), "--", *command]
         environment = _environment({"config": {"Env": container.config.env}}, env, tty)
+        program = security.seccomp_program()
         try:
             pid = os.fork()
             if pid == 0:
-                _exec_child(container, stdio, error_w, init_fd, argv, environment)
+                _exec_child(container, stdio, error_w, init_fd, argv, environment, program)
         finally:
             os.close(init_fd)
             os.close(error_w)
@@ -319,10 +344,8 @@ _NAMESPACES = (("cgroup", linux.CLONE_NEWCGROUP), ("ipc", linux.CLONE_NEWIPC), (
 
 
 def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int, init_fd: int,
-                argv: list[str], env: list[str]) -> None:
+                argv: list[str], env: list[str], seccomp_bpf: bytes | None) -> None:
     """In the forked child of `box exec`: join the container, drop privileges, exec box-init."""
-    from runtimes.box import security
-
     step = "join cgroup"
     try:
         os.setsid()
@@ -339,7 +362,7 @@ def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int,
         security.set_rlimits()
         security.drop_capabilities()
         security.set_no_new_privs()
-        security.apply_seccomp()
+        security.load_seccomp(seccomp_bpf)
         step = "exec box-init"
         os.execve(init_fd, argv, dict(e.split("=", 1) for e in env))
     except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it

@@ -12,11 +12,11 @@ _PIONEERS = ("joy", "kamp", "watson", "price", "tucker", "menage", "biederman", 
              "jain", "heo")
 
 
-def random_name(taken: set[str]) -> str:
+def random_name(taken: set[str], salt: bool = False) -> str:
+    """An adjective_pioneer name not in ``taken``; ``salt`` adds digits once the pairs run short."""
     while True:
         name = f"{random.choice(_ADJECTIVES)}_{random.choice(_PIONEERS)}"
+        if salt:
+            name += f"_{random.randrange(10**6)}"
         if name not in taken:
             return name
-        taken = taken | {name}
-        if len(taken) > len(_ADJECTIVES) * len(_PIONEERS) // 2:
-            return f"{name}_{random.randrange(10**6)}"

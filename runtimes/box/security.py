@@ -12,14 +12,17 @@ so what stands between it and the host is this file:
 - **rlimits** (getrlimit(2)): the OCI runtime spec's default for open files.
 - **seccomp** (seccomp(2)): a filter in the kernel that refuses chosen system
   calls with EPERM: the ones Docker's default profile blocks, listed below.
-  Uses libseccomp's own Python binding (Debian package python3-seccomp,
-  linked into the virtualenv by scripts/provision); without it the container
-  runs with no filter and says so (``seccomp_available()``).
+  libseccomp's own Python binding (Debian package python3-seccomp, linked
+  into the virtualenv by scripts/provision) compiles it once; without it the
+  container runs with no filter and says so (``seccomp_available()``).
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import functools
+import os
 import resource
 
 from runtimes.box import linux
@@ -34,6 +37,7 @@ DOCKER_DEFAULT_CAPS = {
     "CAP_NET_RAW": 13, "CAP_SYS_CHROOT": 18, "CAP_MKNOD": 27, "CAP_AUDIT_WRITE": 29, "CAP_SETFCAP": 31,
 }
 _CAP_LAST_CAP = "/proc/sys/kernel/cap_last_cap"
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2  # prctl(2)
 
 # The OCI runtime spec's example/default rlimit (runc spec's config.json).
 RLIMITS = {resource.RLIMIT_NOFILE: (1024, 1024)}
@@ -78,23 +82,48 @@ def set_rlimits() -> list[str]:
 
 
 def seccomp_available() -> bool:
-    try:
-        import seccomp  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return seccomp_program() is not None
 
 
-def apply_seccomp() -> None:
-    """Load the filter: allow by default, EPERM for the blocked calls. No-op without libseccomp."""
+@functools.cache
+def seccomp_program() -> bytes | None:
+    """The filter as a compiled BPF program: allow by default, EPERM for the blocked calls.
+
+    libseccomp compiles the rules (with the check that the calling
+    convention is x86-64's) into classic BPF once per process; each
+    container then only hands those bytes to the kernel. None without
+    libseccomp's binding.
+    """
     try:
         import seccomp
     except ImportError:
-        return
+        return None
     flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     for name in BLOCKED_SYSCALLS:
         try:
             flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
         except (RuntimeError, ValueError, OSError):
             continue  # a call this architecture does not have
-    flt.load()
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "wb") as out:
+        flt.export_bpf(out)
+    with os.fdopen(read_fd, "rb") as program:
+        return program.read()
+
+
+class _SockFprog(ctypes.Structure):
+    """struct sock_fprog (linux/filter.h): a BPF program's length and instructions."""
+
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load_seccomp(program: bytes | None) -> None:
+    """Install a compiled filter on the calling thread (seccomp(2), SECCOMP_MODE_FILTER).
+
+    Needs no_new_privs first when the caller lacks CAP_SYS_ADMIN, so set_no_new_privs comes before.
+    """
+    if program is None:
+        return
+    instructions = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(instructions, ctypes.c_void_p))  # 8 bytes per instruction
+    linux.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))

@@ -44,7 +44,7 @@ def test_the_class_walkthrough(busybox: str) -> None:
     assert listing[1].split()[:2] == ["busybox", "latest"]
     assert box("ps").stdout.splitlines()[1:] == [], "nothing running"
     all_containers = box("ps", "-a").stdout
-    assert "Exited (0)" in all_containers and '"echo hello from a …"' in all_containers
+    assert "Exited (0)" in all_containers and '"echo hello from a c…"' in all_containers
     exited = box("ps", "-a", "-q", "-f", "status=exited").stdout.split()
     assert len(exited) == 1 and len(exited[0]) == 12
     assert box("rm", *exited).stdout.split() == exited
