@@ -1,0 +1,51 @@
+"""box on a real cgroup v2 kernel: the checks of test_box_isolation.py, run in a guest.
+
+This host has cgroup v1; most distributions (and the Vagrant box) have v2.
+The guest boots the Debian cloud kernel with only a cgroup2 hierarchy and
+this host's own filesystem as its root (tests/v2guest/guest.py), and runs
+tests/v2guest/box_checks.py there.
+"""
+
+from __future__ import annotations
+
+
+import pytest
+
+from tests.conftest import REPO
+from tests.envcheck import require_root, require_tool
+from tests.v2guest.guest import VIRTIOFSD, guest_kernel, run_in_guest
+
+
+@pytest.fixture(scope="module")
+def guest_lines() -> list[str]:
+    require_root()
+    require_tool("qemu-system-x86_64", "qemu-system-x86")
+    if not VIRTIOFSD.exists():
+        pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
+    result = run_in_guest(guest_kernel(), f"{REPO}/.venv/bin/python {REPO}/tests/v2guest/box_checks.py", REPO,
+                          timeout_s=900)
+    print(f"guest ran for {result.seconds:.1f} s")
+    assert result.exit_code == 0, "\n".join(result.lines[-30:])
+    return [line for line in result.lines if line.startswith("CHECK ")]
+
+
+def test_the_guest_runs_box_on_cgroup_v2(guest_lines: list[str]) -> None:
+    assert "CHECK cgroup_version v2" in guest_lines
+
+
+@pytest.mark.parametrize("check", [
+    "test_the_command_is_pid_2_under_box_init_and_host_pids_are_invisible",
+    "test_only_loopback_exists_and_it_is_up",
+    "test_capabilities_are_dockers_default_set",
+    "test_memory_limit_oom_kills_and_the_state_says_so",
+    "test_pids_limit_stops_a_fork_bomb",
+    "test_cpu_quota_shows_in_measured_throughput",
+    "test_usage_is_read_back_from_the_cgroup",
+])
+def test_box_check_passes_on_cgroup_v2(guest_lines: list[str], check: str) -> None:
+    line = next((l for l in guest_lines if l.split()[1] == check), f"CHECK {check} missing")
+    assert line == f"CHECK {check} ok", line
+
+
+def test_no_cgroup_is_left_in_the_v2_tree(guest_lines: list[str]) -> None:
+    assert "CHECK leftover_cgroups none" in guest_lines
