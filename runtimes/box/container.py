@@ -73,17 +73,26 @@ class Started:
 
     pid: int
     error_fd: int
+    step_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    _error: str | None = None
 
     def setup_error(self) -> str:
         """What the container's setup wrote before it failed ('' if it reached box-init).
 
         Blocks until the child has exec'd box-init or died (the pipe's write
-        end is close-on-exec), which is a few milliseconds.
+        end is close-on-exec), which is a few milliseconds. On success the
+        pipe carried the steps' timings instead, kept in ``step_seconds``.
         """
-        chunks = []
-        while chunk := os.read(self.error_fd, 4096):
-            chunks.append(chunk)
-        return b"".join(chunks).decode(errors="replace")
+        if self._error is None:
+            chunks = []
+            while chunk := os.read(self.error_fd, 4096):
+                chunks.append(chunk)
+            text = b"".join(chunks).decode(errors="replace")
+            if text.startswith("steps "):
+                self.step_seconds = {k: float(v) for k, _, v in (f.partition("=") for f in text.split()[1:])}
+                text = ""
+            self._error = text
+        return self._error
 
 
 class Engine:

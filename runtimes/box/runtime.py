@@ -74,11 +74,13 @@ class BoxInstance(ProcessInstance):
         return children[0].pid if children else None
 
     def observations(self) -> dict[str, float]:
-        if not self._cgroup.exists():
-            return {}
-        usage = self._cgroup.usage()
-        figures = {"cgroup_cpu_s": usage.cpu_s, "cgroup_memory_peak_bytes": usage.memory_peak_bytes,
-                   "cgroup_io_read_bytes": usage.io_read_bytes, "cgroup_io_write_bytes": usage.io_write_bytes}
+        """The container's cgroup usage, and how long each containment step took."""
+        self._started.setup_error()  # the pipe is at EOF by now: this only parses what came
+        figures: dict[str, float | None] = {f"box_step_{k}_s": v for k, v in self._started.step_seconds.items()}
+        if self._cgroup.exists():
+            usage = self._cgroup.usage()
+            figures |= {"cgroup_cpu_s": usage.cpu_s, "cgroup_memory_peak_bytes": usage.memory_peak_bytes,
+                        "cgroup_io_read_bytes": usage.io_read_bytes, "cgroup_io_write_bytes": usage.io_write_bytes}
         return {k: float(v) for k, v in figures.items() if v is not None}
 
     def _remove(self) -> None:
