@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import os
 import re
-import secrets
 import shutil
 import signal
 import time
@@ -151,7 +150,7 @@ class Engine:
             raise BoxError(f"invalid container name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         for v in volumes:
             _check_volume(v)
-        cid = secrets.token_hex(32)
+        cid = os.urandom(32).hex()  # Docker's 64-hex-digit IDs
         name = self._claim_name(name, cid)
         config = Config(
             id=cid, name=name, image=image_ref, image_id=image.id,
