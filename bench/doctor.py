@@ -14,6 +14,8 @@ import subprocess
 from bench.errors import ImageError
 from runtimes import RUNTIMES
 from runtimes.image import build_inputs
+from runtimes.vm_accel import describe, kvm_device_problem
+from runtimes.vm_kernel import FETCH_HINT, cached_kernel, candidate_version
 
 PROVISION = "sudo scripts/provision"
 
@@ -69,6 +71,28 @@ def _check_libvirtd() -> Check:
     return Check("libvirtd", False, "not answering on qemu:///system (needed by the VM runtime)", PROVISION)
 
 
+def _check_guest_kernel() -> Check:
+    """Is the VM's kernel cached, or can apt fetch it? Reads apt's local lists only."""
+    try:
+        kernel = cached_kernel()
+        if kernel is not None:
+            return Check("VM guest kernel", True, f"cached: {kernel.label}")
+        return Check("VM guest kernel", True, f"not cached yet: {FETCH_HINT} at the first VM run "
+                                              f"(version {candidate_version()})")
+    except ImageError as err:
+        return Check("VM guest kernel", False, f"cannot be fetched: {err}", "sudo apt-get update, then " + PROVISION)
+
+
+def _check_accelerator() -> list[Check]:
+    """KVM or emulation, as far as known without booting; and /dev/kvm as libvirt needs it."""
+    checks = [Check("VM accelerator", True, describe())]
+    problem = kvm_device_problem()
+    if problem:
+        checks.append(Check("/dev/kvm for libvirt", False, f"{problem}; libvirt then probes QEMU again at every "
+                            "domain start (tens of seconds each)", f"{PROVISION} (gives /dev/kvm to group kvm, as udev does)"))
+    return checks
+
+
 def _check_tool(name: str, purpose: str, package: str) -> Check:
     if shutil.which(name):
         return Check(name, True, purpose)
@@ -83,6 +107,8 @@ def diagnose() -> list[Check]:
         checks.append(Check(f"runtime: {runtime.name}", a.ok, a.reason or runtime.summary, a.fix))
     checks += [
         _check_libvirtd(),
+        _check_guest_kernel(),
+        *_check_accelerator(),
         _check_tool("hyperfine", "tests/perf compares the harness with it", "hyperfine"),
         _check_tool("chromium", "the report test opens the report in it", "chromium"),
     ]

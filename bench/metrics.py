@@ -80,6 +80,34 @@ _KNOWN = (
     Metric("io_rand_read_p99_us", "4 KiB random read p99", "lower", "99th percentile latency of one read"),
     Metric("io_fsync_p50_us", "4 KiB write + fsync p50", "lower", "median latency"),
     Metric("io_fsync_p99_us", "4 KiB write + fsync p99", "lower", "99th percentile latency"),
+    # A VM's boot, phase by phase: consecutive, so they add up to launch → READY.
+    Metric("vm_boot_prepare_s", "VM: disk overlay", "lower", "the instance's copy-on-write disk (qemu-img) and console socket"),
+    Metric("vm_boot_define_s", "VM: libvirt before QEMU", "lower", "from createXML until QEMU's process exists: libvirt's own work"),
+    Metric("vm_boot_qemu_s", "VM: QEMU start", "lower",
+           "QEMU builds the machine; libvirt sets it up over QMP (it checks the guest CPU feature by feature), then starts the CPU"),
+    Metric("vm_boot_firmware_s", "VM: firmware", "lower", "BIOS, loading the kernel and initramfs, the kernel unpacking itself"),
+    Metric("vm_boot_kernel_s", "VM: guest kernel", "lower", "from the guest kernel's clock starting until its initramfs runs"),
+    Metric("vm_boot_initramfs_s", "VM: initramfs", "lower", "loading the virtio drivers, mounting the disk, switch_root"),
+    Metric("vm_boot_probe_s", "VM: init and probe", "lower", "the disk's init starts the probe, until it prints READY"),
+    Metric("vm_poweroff_s", "VM: power-off", "lower", "from the workload's exit until QEMU is gone (sync, ACPI power-off)"),
+    Metric("vm_guest_mem_total_bytes", "guest: memory it sees", "higher",
+           "MemTotal inside the guest: its RAM minus what its kernel reserved"),
+    Metric("vm_guest_mem_available_bytes", "guest: memory available", "higher",
+           "MemAvailable inside the guest, while the workload held its memory"),
+    # An OpenVZ-style system container is started once per scenario, in the
+    # runtime's setup; its runs are then execs into it (launch → READY there is
+    # the exec latency). These are measured at that start.
+    Metric("vz_ct_start_s", "CT start → init ready", "lower",
+           "vz start: cgroup, namespaces, loop-mounted disk image, veth pair, pivot_root, then the CT's "
+           "init (busybox) runs its inittab's boot actions"),
+    Metric("vz_ct_init_s", "CT: its init's own boot", "lower",
+           "from the exec of the CT's init until its inittab's boot actions have run"),
+    Metric("vz_ct_pss_bytes", "idle CT: host memory (PSS)", "lower",
+           "PSS of every process of the freshly started, idle CT (its init)"),
+    Metric("vz_ct_anon_bytes", "idle CT: cgroup anonymous memory", "lower",
+           "anonymous memory charged to the idle CT's cgroup"),
+    Metric("vz_ct_cache_bytes", "idle CT: cgroup page cache", "lower",
+           "page cache charged to the idle CT's cgroup (its boot read its disk)"),
 )
 METRICS: dict[str, Metric] = {m.name: m for m in _KNOWN}
 

@@ -60,6 +60,7 @@ class ScenarioInfo:
     warmup: int
     repetitions: int
     order: int = 100
+    capped: dict[str, int] = dataclasses.field(default_factory=dict)  # runtime → its fewer measured runs
 
 
 @dataclasses.dataclass(frozen=True)

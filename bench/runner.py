@@ -2,7 +2,8 @@
 
 Phases, per scenario (names as in hyperfine):
     setup of every runtime (``__enter__``) → warm-up runs → measured runs,
-    interleaved across runtimes → cleanup (``__exit__``, always)
+    interleaved across runtimes → what a runtime measured in its setup, if
+    anything, stored as a run of its own → cleanup (``__exit__``, always)
 and per run: launch → wait for READY → observe → stop/wait → clean up.
 
 The runner never branches on which runtime it drives; what differs lives in
@@ -91,7 +92,8 @@ def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: fl
     if mode in HOLDING_MODES:
         # The probe holds still after READY: sample it, then stop it. Its exit
         # time would time our own sampling, so it is not recorded as exit_s.
-        reported = ready.number("rss_bytes") if ready.fields.get("rss_source") == "statm" else None
+        # The probe's own figure only when read from /proc (not the getrusage peak, see probe.c).
+        reported = ready.number("rss_bytes") if ready.fields.get("rss_source") in ("smaps_rollup", "statm") else None
         metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported))
         inst.stop()
         inst.wait(timeout_s)
@@ -128,6 +130,19 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
     return RunRecord(ok=True, metrics=metrics, **record)
 
 
+# The iteration number of the run that holds a runtime's setup figures
+# (``Runtime.setup_observations``): not a launch of the workload, so not 0..n-1.
+SETUP_ITERATION = -1
+
+
+def _record_setup(runtime: Runtime, scenario: Scenario, store: Store, session: str) -> None:
+    """Store what the runtime measured in its setup, if anything, as a run of its own."""
+    figures = runtime.setup_observations()
+    if figures:
+        store.record_run(session, RunRecord(scenario=scenario.name, runtime=runtime.name, iteration=SETUP_ITERATION,
+                                            warmup=False, ok=True, metrics=figures, started_at=utc_now()))
+
+
 def _set_up(names: Sequence[str], scenario: Scenario, image: Image, store: Store, session: str,
             progress: Progress, stack: contextlib.ExitStack) -> list[Runtime]:
     """Enter every runtime that can run; record a skip, with its reason, for the others."""
@@ -156,8 +171,25 @@ def _rotation(runtimes: list[Runtime], round_index: int) -> list[Runtime]:
     return runtimes[k:] + runtimes[:k]
 
 
-def _run_scenario(scenario: Scenario, names: Sequence[str], image: Image, store: Store, session: str,
-                  progress: Progress) -> None:
+def planned_repetitions(scenario: Scenario, names: Sequence[str], options: RunOptions) -> dict[str, int]:
+    """Measured runs per runtime: the scenario's count, lowered to a runtime's own cap.
+
+    A runtime whose every run takes seconds (a VM boot) caps its runs
+    (``Runtime.max_repetitions``; ``max_quick_repetitions`` with --quick) so
+    that the suite stays within minutes. An explicit ``--repetitions`` is
+    taken as asked, for every runtime.
+    """
+    runs = {}
+    for name in names:
+        runtime = get_runtime(name)
+        cap = runtime.max_quick_repetitions if options.quick else runtime.max_repetitions
+        uncapped = cap is None or options.repetitions is not None
+        runs[name] = scenario.repetitions if uncapped else min(cap, scenario.repetitions)
+    return runs
+
+
+def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int], image: Image, store: Store,
+                  session: str, progress: Progress) -> None:
     """Set up every runtime, run warm-ups, then the measured runs interleaved, then clean up.
 
     Interleaving (round i runs every runtime's i-th repetition) means slow
@@ -168,23 +200,30 @@ def _run_scenario(scenario: Scenario, names: Sequence[str], image: Image, store:
         runtimes = _set_up(names, scenario, image, store, session, progress, stack)
         if not runtimes:
             return
-        progress.begin(scenario.name, (scenario.warmup + scenario.repetitions) * len(runtimes))
-        for i in range(scenario.warmup):
-            for runtime in _rotation(runtimes, i):
-                store.record_run(session, run_once(runtime, scenario, i, warmup=True))
-                progress.advance()
-        for i in range(scenario.repetitions):
-            for runtime in _rotation(runtimes, i):
-                run = run_once(runtime, scenario, i, warmup=False)
-                store.record_run(session, run)
-                if not run.ok:
-                    progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
-                progress.advance()
+        progress.begin(scenario.name, sum(scenario.warmup + runs[r.name] for r in runtimes))
+        try:
+            for i in range(scenario.warmup):
+                for runtime in _rotation(runtimes, i):
+                    store.record_run(session, run_once(runtime, scenario, i, warmup=True))
+                    progress.advance()
+            for i in range(max(runs[r.name] for r in runtimes)):
+                for runtime in _rotation([r for r in runtimes if i < runs[r.name]], i):
+                    run = run_once(runtime, scenario, i, warmup=False)
+                    store.record_run(session, run)
+                    if not run.ok:
+                        progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
+                    progress.advance()
+        finally:
+            # Setup figures are stored last, so that the order of the stored
+            # runs, which reports follow for their columns, is the runtimes' own.
+            for runtime in runtimes:
+                _record_setup(runtime, scenario, store, session)
 
 
-def scenario_info(s: Scenario) -> ScenarioInfo:
+def scenario_info(s: Scenario, runs: dict[str, int] | None = None) -> ScenarioInfo:
+    capped = {name: n for name, n in (runs or {}).items() if n < s.repetitions}
     return ScenarioInfo(name=s.name, description=s.description, note=s.note, mode=s.mode, args=s.args,
-                        metrics=s.metrics, warmup=s.warmup, repetitions=s.repetitions, order=s.order)
+                        metrics=s.metrics, warmup=s.warmup, repetitions=s.repetitions, order=s.order, capped=capped)
 
 
 def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options: RunOptions,
@@ -201,13 +240,14 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     if options.repetitions is not None:
         scenarios = [dataclasses.replace(s, repetitions=options.repetitions) for s in scenarios]
     plans = [(s, choose_runtimes(s, options)) for s in scenarios]  # bad names fail before anything runs
+    plans = [(s, names, planned_repetitions(s, names, options)) for s, names in plans]
     metadata = {**collect_metadata(), "image_digest": image.digest}
     session = store.begin_session(options.command, options.quick, metadata)
     status = "failed"
     try:
-        for scenario, names in plans:
-            store.record_scenario(session, scenario_info(scenario))
-            _run_scenario(scenario, names, image, store, session, progress)
+        for scenario, names, runs in plans:
+            store.record_scenario(session, scenario_info(scenario, runs))
+            _run_scenario(scenario, names, runs, image, store, session, progress)
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _REGISTRY = (
     ("runtimes.native", "Native"),
     ("runtimes.chroot", "Chroot"),
+    ("runtimes.openvz.runtime", "OpenVZ"),
     ("runtimes.box.runtime", "BoxRuntime"),
     ("runtimes.libvirt_vm", "LibvirtVM"),
 )

@@ -199,6 +199,16 @@ class Runtime(abc.ABC):
         """Versions of the tools this runtime uses, for the run's metadata."""
         return {}
 
+    def setup_observations(self) -> dict[str, float]:
+        """Figures measured once, in this runtime's setup (``__enter__``); units in the names.
+
+        E.g. the OpenVZ-style runtime boots one container per scenario and
+        reports how long that took (``vz_ct_start_s``). The runner stores them
+        as a run of their own (iteration ``SETUP_ITERATION``), so they reach
+        the store and the report like any other figure.
+        """
+        return {}
+
     def __enter__(self) -> Runtime:
         return self
 

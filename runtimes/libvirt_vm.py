@@ -21,6 +21,7 @@ destroys it if the harness dies without cleaning up (``kill -9``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import shutil
@@ -34,7 +35,7 @@ import psutil
 
 from bench.errors import InstanceError, RuntimeUnavailable
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime, TimedLine
-from runtimes.paths import scratch_root
+from runtimes.paths import scratch_root, state_dir
 from runtimes.probe import ProbeLine, parse_line, probe_argv
 from runtimes.vm_accel import Accelerator, choose_accelerator, kvm_device_problem
 from runtimes.vm_console import Console, GuestLine, boot_phases, guest_memory
@@ -65,6 +66,15 @@ def connect() -> libvirt.virConnect:
     """A connection to the system libvirtd; raises libvirt.libvirtError if unreachable."""
     libvirt.registerErrorHandler(_quiet, None)
     return libvirt.open(URI)
+
+
+def domain_prefix() -> str:
+    """Start of every domain name: ``isobench-<tag>-``, the tag naming the state directory.
+
+    So ``virsh list`` tells which suite run (of several on one host) a domain
+    belongs to, and the tests' leak check sees only its own session's domains.
+    """
+    return f"isobench-{hashlib.sha256(str(state_dir()).encode()).hexdigest()[:6]}-"
 
 
 def _version(number: int) -> str:
@@ -178,7 +188,7 @@ class VMInstance(Instance):
     def __init__(self, vm: LibvirtVM, spec: InstanceSpec, accelerator: Accelerator | None = None) -> None:
         super().__init__()
         self._at = {"launch": time.monotonic_ns()}  # host-side moments of the launch, monotonic ns
-        self.name = f"isobench-{uuid.uuid4().hex[:12]}"
+        self.name = f"{domain_prefix()}{uuid.uuid4().hex[:8]}"
         self._conn = vm.conn
         self.console: Console | None = None
         self._pid: int | None = None
@@ -365,4 +375,4 @@ def _started_monotonic_ns(pid: int) -> int | None:
     return now_mono - (now_boot - started_boot_ns)
 
 
-__all__ = ["LibvirtVM", "VMInstance", "connect", "guest_size"]
+__all__ = ["LibvirtVM", "VMInstance", "connect", "domain_prefix", "guest_size"]

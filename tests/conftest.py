@@ -1,7 +1,8 @@
 """Shared fixtures: a private state directory per test session, and leak checks.
 
 Every integration test runs between two snapshots of what the suite could
-leak (mounts, scratch trees, child processes); any difference fails the test,
+leak (mounts, scratch trees, child processes, libvirt domains, vz's loop
+devices, veths and cgroups); any difference fails the test,
 as bocker's and crun's test harnesses do.
 """
 
@@ -29,6 +30,7 @@ def private_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     state = tmp_path_factory.mktemp("state")
     os.environ["ISOBENCH_STATE"] = str(state)
     os.environ["BOX_ROOT"] = str(state / "box")
+    os.environ["VZ_ROOT"] = str(state / "vz")
     return state
 
 
@@ -41,12 +43,52 @@ def _entries(directory: Path) -> set[str]:
     return {str(p) for p in directory.iterdir()} if directory.is_dir() else set()
 
 
-def _box_cgroups() -> set[str]:
-    """Every group box made, in any hierarchy (v1: one per controller; v2: one tree)."""
+def _cgroups(name: str) -> set[str]:
+    """Every group box ("box") or vz ("vz") made, in any hierarchy (v1: one per controller; v2: one tree)."""
     found: set[str] = set()
-    for parent in [*Path("/sys/fs/cgroup").glob("*/box"), Path("/sys/fs/cgroup/box")]:
+    for parent in [*Path("/sys/fs/cgroup").glob(f"*/{name}"), Path("/sys/fs/cgroup", name)]:
         found |= {str(p) for p in parent.iterdir() if p.is_dir()} if parent.is_dir() else set()
     return found
+
+
+def _vz_loop_devices(state: Path) -> set[str]:
+    """Loop devices bound to a vz disk image of this session (what `losetup -a` lists)."""
+    found = set()
+    for entry in Path("/sys/block").glob("loop*"):
+        try:
+            backing = (entry / "loop/backing_file").read_text().strip()
+        except OSError:
+            continue
+        if backing.startswith(f"{state / 'vz'}/"):
+            found.add(f"/dev/{entry.name} {backing}")
+    return found
+
+
+def _vz_links() -> set[str]:
+    """Host ends of vz's veth pairs ("vz" + CTID)."""
+    return {p.name for p in Path("/sys/class/net").iterdir() if p.name.startswith("vz")}
+
+
+def _libvirt_domains() -> set[str]:
+    """This test session's libvirt domains, running or not, as `virsh list --all` shows them.
+
+    Only names with this session's prefix count: another suite run on the same
+    host (another state directory) may be starting VMs at the same time.
+    """
+    try:
+        import libvirt
+    except ImportError:
+        return set()
+    from runtimes.libvirt_vm import connect, domain_prefix
+
+    try:
+        conn = connect()
+    except libvirt.libvirtError:
+        return set()  # libvirtd unreachable: no test can have started a domain either
+    try:
+        return {d.name() for d in conn.listAllDomains() if d.name().startswith(domain_prefix())}
+    finally:
+        conn.close()
 
 
 def _leftovers(state: Path) -> dict[str, set[str]]:
@@ -54,15 +96,21 @@ def _leftovers(state: Path) -> dict[str, set[str]]:
         "mounts": _mounts(),
         "scratch trees": _entries(state / "scratch"),
         "box containers": _entries(state / "box" / "containers"),
-        "cgroups": _box_cgroups(),
+        "cgroups": _cgroups("box"),
+        "vz containers": _entries(state / "vz" / "conf") | _entries(state / "vz" / "private"),
+        "vz running containers": {str(p) for p in (state / "vz" / "run").glob("*.json")},
+        "vz loop devices": _vz_loop_devices(state),
+        "vz veth links": _vz_links(),
+        "vz cgroups": _cgroups("vz"),
         "network namespaces": _entries(Path("/run/netns")),
+        "libvirt domains": _libvirt_domains(),
         "child processes": {f"{p.pid} {p.name()}" for p in psutil.Process().children(recursive=True)},
     }
 
 
 @pytest.fixture
 def no_leaks(private_state: Path):
-    """Fail the test if it leaves a mount, a scratch tree or a process behind."""
+    """Fail the test if it leaves a mount, a scratch tree, a process or a libvirt domain behind."""
     before = _leftovers(private_state)
     yield
     after = _leftovers(private_state)

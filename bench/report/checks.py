@@ -26,6 +26,12 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame) -> list[str]:
         out.append("Quick mode: few repetitions and small workloads. Good for a check, not for conclusions; run without --quick.")
     if meta.get("in_vm") == "yes":
         out.append("This host is itself a virtual machine: every figure includes its hypervisor's overhead and noise.")
+    for name, info in data.runtimes.items():
+        if info.versions.get("accelerator") == "tcg":
+            out.append(f"{name}: the VM ran under software emulation (TCG), not hardware virtualisation (KVM): QEMU "
+                       "translated every guest instruction, so its start-up and I/O figures are many times slower than "
+                       "a real VM's, and its CPU figure shows how well QEMU translates this one loop, not what a VM "
+                       "costs. Fix: run on a host where KVM works (bare metal, or a VM with nested virtualisation).")
     governor = meta.get("cpu_governor", "n/a")
     if governor not in ("performance", "n/a"):
         out.append(f"CPU frequency governor is '{governor}': timings may vary with clock changes; set it to 'performance'.")

@@ -19,6 +19,7 @@ from bench.metrics import metric
 from bench.report.charts import metric_figure
 from bench.report.checks import collect_warnings
 from bench.report.summary import runtime_order, summary_table
+from bench.report.vm import vm_section
 from bench.results import ScenarioInfo, SessionData
 from runtimes import BASELINE
 
@@ -78,10 +79,21 @@ def headline(rows: pd.DataFrame, metric_name: str) -> str:
     return f"Median {m.label}: " + "; ".join(parts) + "."
 
 
+def _capped(scenario: ScenarioInfo, data: SessionData) -> str:
+    """Which runtimes ran fewer measured runs than the scenario asks, and why."""
+    ran = set(data.runs[data.runs["scenario"] == scenario.name]["runtime"])
+    capped = {name: n for name, n in scenario.capped.items() if name in ran}
+    if not capped:
+        return ""
+    which = ", ".join(f"{_e(name)} ran {n}" for name, n in capped.items())
+    return (f"; {which} only: each of its runs takes seconds (a whole VM boots), so the runtime caps its runs to "
+            "keep the suite within minutes, and its figures rest on fewer runs")
+
+
 def _section(scenario: ScenarioInfo, data: SessionData, summary: pd.DataFrame, order: list[str]) -> str:
     out = [f'<section id="{_e(scenario.name)}"><h2>{_e(scenario.name)}</h2>',
            f'<p class="sub">{_e(scenario.description)} — workload: <code>probe {_e(" ".join([scenario.mode, *scenario.args]))}</code>, '
-           f'{scenario.repetitions} runs after {scenario.warmup} warm-up(s) per runtime.</p>']
+           f'{scenario.repetitions} runs after {scenario.warmup} warm-up(s) per runtime{_capped(scenario, data)}.</p>']
     if scenario.note:
         out.append(f'<p class="note">{_e(scenario.note)}</p>')
     skipped = [s for s in data.skips if s.scenario == scenario.name]
@@ -145,6 +157,9 @@ def render_html(data: SessionData, generated_at: str) -> str:
         parts.append('<div class="warn"><b>Read these first</b><ul>'
                      + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
     parts += [_section(s, data, summary, order) for s in data.scenarios]
+    vm = vm_section(data, summary)
+    if vm:
+        parts.append(vm)
     parts.append(_runtimes_section(data, order))
     parts.append(_host_section(data))
     parts.append(f'<p class="muted">Command: <code>{_e(data.info.command)}</code></p></body></html>')

@@ -29,7 +29,7 @@ from pathlib import Path
 from runtimes.base import Limits
 
 ROOT = Path("/sys/fs/cgroup")
-PARENT = "box"               # every group box makes lives under this one
+PARENT = "box"               # every group box makes lives under this one (vz passes parent="vz")
 CFS_PERIOD_US = 100_000      # the CFS bandwidth period the quota is a share of (sched-bwc.rst)
 
 
@@ -82,8 +82,9 @@ class Cgroup(abc.ABC):
 
     version: str
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, parent: str = PARENT) -> None:
         self.name = name
+        self.parent = parent
 
     @property
     @abc.abstractmethod
@@ -96,8 +97,23 @@ class Cgroup(abc.ABC):
         """The cgroup.procs files a process writes its PID to, to join."""
 
     @abc.abstractmethod
+    def controller_path(self, controller: str) -> Path:
+        """The directory holding ``controller``'s files (v1: one per controller; v2: the group's)."""
+
+    @abc.abstractmethod
     def create(self, limits: Limits) -> None:
         """Make the group and write its limits; any error leaves nothing behind."""
+
+    @abc.abstractmethod
+    def _write_limits(self, limits: Limits) -> None: ...
+
+    def update(self, limits: Limits) -> None:
+        """Change a live group's limits (the ones not None).
+
+        Unlike ``create``, a refusal (e.g. a memory limit below what the group
+        already uses: EBUSY) leaves the group and its processes as they were.
+        """
+        self._write_limits(limits)
 
     @abc.abstractmethod
     def usage(self) -> Usage: ...
@@ -167,13 +183,13 @@ class CgroupV1(Cgroup):
     version = "v1"
     CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "blkio")
 
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, parent: str = PARENT) -> None:
+        super().__init__(name, parent)
         mounts = _v1_mounts()
         missing = [c for c in self.CONTROLLERS if c not in mounts]
         if missing:
             raise OSError(f"cgroup v1 controllers not mounted: {', '.join(missing)}")
-        self._dir = {c: mounts[c] / PARENT / name for c in self.CONTROLLERS}
+        self._dir = {c: mounts[c] / parent / name for c in self.CONTROLLERS}
 
     @property
     def path(self) -> Path:
@@ -186,6 +202,9 @@ class CgroupV1(Cgroup):
     def _dirs(self) -> list[Path]:
         return list(dict.fromkeys(self._dir.values()))
 
+    def controller_path(self, controller: str) -> Path:
+        return self._dir[controller]
+
     def create(self, limits: Limits) -> None:
         for d in self._dirs():
             d.mkdir(parents=True, exist_ok=True)
@@ -194,9 +213,16 @@ class CgroupV1(Cgroup):
     def _write_limits(self, limits: Limits) -> None:
         mem, cpu = self._dir["memory"], self._dir["cpu"]
         if limits.memory_bytes is not None:
-            _write(mem / "memory.limit_in_bytes", str(limits.memory_bytes))
+            files = [mem / "memory.limit_in_bytes"]
             if (mem / "memory.memsw.limit_in_bytes").exists():  # no swapping past the limit either
-                _write(mem / "memory.memsw.limit_in_bytes", str(limits.memory_bytes))
+                files.append(mem / "memory.memsw.limit_in_bytes")
+            # memsw may never be below the memory limit (EINVAL), so when a live
+            # group's limit is raised (update), memsw has to move first.
+            current = _read_int(mem / "memory.limit_in_bytes")
+            if current is not None and limits.memory_bytes > current:
+                files.reverse()
+            for f in files:
+                _write(f, str(limits.memory_bytes))
         if limits.cpus is not None:
             _write(cpu / "cpu.cfs_period_us", str(CFS_PERIOD_US))
             _write(cpu / "cpu.cfs_quota_us", str(max(1000, round(limits.cpus * CFS_PERIOD_US))))
@@ -230,10 +256,10 @@ class CgroupV2(Cgroup):
     version = "v2"
     CONTROLLERS = ("memory", "cpu", "pids", "io")
 
-    def __init__(self, name: str, root: Path = ROOT) -> None:
-        super().__init__(name)
+    def __init__(self, name: str, root: Path = ROOT, parent: str = PARENT) -> None:
+        super().__init__(name, parent)
         self._root = root
-        self._dir = root / PARENT / name
+        self._dir = root / parent / name
 
     @property
     def path(self) -> Path:
@@ -246,6 +272,9 @@ class CgroupV2(Cgroup):
     def _dirs(self) -> list[Path]:
         return [self._dir]
 
+    def controller_path(self, controller: str) -> Path:
+        return self._dir
+
     def _enable_controllers(self, parent: Path) -> None:
         available = set((_read(parent / "cgroup.controllers") or "").split())
         wanted = [c for c in self.CONTROLLERS if c in available]
@@ -255,8 +284,8 @@ class CgroupV2(Cgroup):
 
     def create(self, limits: Limits) -> None:
         self._enable_controllers(self._root)
-        (self._root / PARENT).mkdir(exist_ok=True)
-        self._enable_controllers(self._root / PARENT)
+        (self._root / self.parent).mkdir(exist_ok=True)
+        self._enable_controllers(self._root / self.parent)
         self._dir.mkdir(exist_ok=True)
         self._undo_on_error(lambda: self._write_limits(limits))
 
@@ -311,6 +340,6 @@ def host_version(root: Path = ROOT) -> str:
     return "v2" if (root / "cgroup.controllers").exists() else "v1"
 
 
-def for_host(name: str) -> Cgroup:
-    """The manager for this kernel's cgroup layout, for a group called ``name``."""
-    return CgroupV2(name) if host_version() == "v2" else CgroupV1(name)
+def for_host(name: str, parent: str = PARENT) -> Cgroup:
+    """The manager for this kernel's cgroup layout, for a group ``parent/name``."""
+    return CgroupV2(name, parent=parent) if host_version() == "v2" else CgroupV1(name, parent=parent)

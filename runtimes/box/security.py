@@ -85,9 +85,14 @@ def seccomp_available() -> bool:
     return seccomp_program() is not None
 
 
-@functools.cache
 def seccomp_program() -> bytes | None:
-    """The filter as a compiled BPF program: allow by default, EPERM for the blocked calls.
+    """box's filter: Docker's blocked calls (see compile_seccomp)."""
+    return compile_seccomp(BLOCKED_SYSCALLS)
+
+
+@functools.cache
+def compile_seccomp(blocked: tuple[str, ...]) -> bytes | None:
+    """A filter as a compiled BPF program: allow by default, EPERM for the ``blocked`` calls.
 
     libseccomp compiles the rules (with the check that the calling
     convention is x86-64's) into classic BPF once per process; each
@@ -99,7 +104,7 @@ def seccomp_program() -> bytes | None:
     except ImportError:
         return None
     flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    for name in BLOCKED_SYSCALLS:
+    for name in blocked:
         try:
             flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
         except (RuntimeError, ValueError, OSError):

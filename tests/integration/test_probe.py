@@ -51,7 +51,7 @@ def test_holding_modes_report_then_stop_cleanly_on_sigterm(image: Image, args: t
     proc = subprocess.Popen([str(image.probe), *args], stdout=subprocess.PIPE, text=True)
     ready = parse_line(proc.stdout.readline())
     assert ready is not None and ready.event == "ready"
-    assert ready.fields["rss_source"] == "statm"
+    assert ready.fields["rss_source"] == "smaps_rollup"
     if args[0] == "mem":
         assert ready.number("rss_bytes") >= 16 * 2**20, "every page of the allocation is touched"
     result = parse_line(proc.stdout.readline())

@@ -1,0 +1,5 @@
+"""``python -m runtimes.openvz`` runs the `vz` command."""
+
+from runtimes.openvz.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""Inside a new container, from the fork to its init: the steps, in order.
+
+``boot(plan)`` runs in the child ``vz start`` forks, which is already the
+first process (PID 1) of a new PID namespace (ct.py does the fork, as box
+does). Like box's contain.py it is a list of small named steps; what makes
+it a *system* container is the end: it execs the CT's own ``/sbin/init``
+(busybox init, reading the /etc/inittab on the CT's disk), not a command.
+
+1. join the cgroup           every byte and CPU cycle from here on is the CT's;
+2. new namespaces            mount, UTS, IPC, network, cgroup; then tell the
+                             host, which creates the veth pair in the new
+                             network namespace *while* the steps below run;
+3. loopback up
+4. the disk                  a loop device for the CT's image (disk.attach),
+                             mounted on $VZ_ROOT/root/<CTID> in this private
+                             mount namespace only, nodev (device nodes on the
+                             disk do nothing; /dev is ours);
+5. /proc /sys /dev /run      box's rootfs helpers, plus a tmpfs on /run;
+6. pivot_root                into the disk; the host's tree is gone;
+7. hostname, /etc/hosts      set from the config (or read from the CT's own
+                             /etc/hostname), written inside the new root, so a
+                             symlink in the CT's disk can only point into the CT;
+8. wait for the network      the host says when eth0 is configured, so init's
+                             boot scripts see the network, as on a real system;
+9. privileges                security.confine: capabilities and seccomp;
+10. exec /sbin/init          PID 1 of the CT from now on.
+
+Progress and failures go to the host over ``status_fd`` as lines: "ns" after
+step 2, "error STEP: MESSAGE" on failure (then exit 125). The pipe is
+close-on-exec, so the host reads end-of-file the moment init is exec'd.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from runtimes.box import linux, network, rootfs
+from runtimes.box.linux import MS_NODEV, MS_NOSUID
+from runtimes.openvz import disk, security
+from runtimes.openvz.config import parse_hostname
+from runtimes.openvz.errors import BadInput
+
+INIT = "/sbin/init"
+INIT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "TERM": "linux",
+            "container": "vz"}  # systemd's convention: tells an init it runs in a container
+
+
+@dataclasses.dataclass(frozen=True)
+class BootPlan:
+    """Everything the child needs, computed by the host before the fork."""
+
+    ctid: int
+    image: Path
+    mountpoint: Path
+    hostname: str | None
+    ips: tuple[str, ...]
+    cgroup_procs: tuple[Path, ...]
+    console_fd: int                   # the CT's console: init's stdout and stderr
+    status_fd: int                    # child → host: progress and errors
+    go_fd: int                        # host → child: one byte once the network is configured
+    seccomp_bpf: bytes | None
+    die_with_parent: bool = False
+
+
+def join_cgroup(plan: BootPlan) -> None:
+    for procs in plan.cgroup_procs:
+        procs.write_text("0")  # "0": the writing process (cgroup-v2.rst, cgroup.procs)
+
+
+def unshare_namespaces(plan: BootPlan) -> None:
+    linux.unshare(linux.CLONE_NEWNS | linux.CLONE_NEWUTS | linux.CLONE_NEWIPC
+                  | linux.CLONE_NEWNET | linux.CLONE_NEWCGROUP)
+    os.write(plan.status_fd, b"ns\n")  # the host may now create the veth pair in our network namespace
+
+
+def bring_up_loopback(plan: BootPlan) -> None:
+    network.bring_up_loopback()
+
+
+def mount_disk(plan: BootPlan) -> None:
+    rootfs.make_mounts_private()
+    fd, device = disk.attach(plan.image)
+    try:
+        linux.mount(device, str(plan.mountpoint), "ext4", MS_NODEV)
+    finally:
+        os.close(fd)  # from now on the mount holds the device; AUTOCLEAR frees it with the mount
+
+
+def mount_system_dirs(plan: BootPlan) -> None:
+    root = plan.mountpoint
+    rootfs.mount_proc(root)
+    rootfs.mount_sys(root)
+    rootfs.make_dev(root)
+    (root / "run").mkdir(exist_ok=True)
+    linux.mount("tmpfs", str(root / "run"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
+
+
+def enter_root(plan: BootPlan) -> None:
+    rootfs.pivot_into(plan.mountpoint)
+    rootfs.mask_paths()
+
+
+def set_identity(plan: BootPlan) -> None:
+    """Hostname into the UTS namespace and /etc/hostname; the CT's addresses into /etc/hosts."""
+    hostname = plan.hostname or _hostname_on_disk() or "localhost"
+    linux.sethostname(hostname)
+    if plan.hostname:
+        Path("/etc/hostname").write_text(hostname + "\n")
+    if plan.hostname or plan.ips:
+        lines = ["# written by vz start", "127.0.0.1\tlocalhost", *(f"{ip}\t{hostname}" for ip in plan.ips)]
+        Path("/etc/hosts").write_text("\n".join(lines) + "\n")
+
+
+def _hostname_on_disk() -> str | None:
+    try:
+        return parse_hostname(Path("/etc/hostname").read_text().strip())
+    except (OSError, BadInput):
+        return None
+
+
+def wait_for_network(plan: BootPlan) -> None:
+    if os.read(plan.go_fd, 1) != b"1":
+        raise RuntimeError("the host gave up before the network was ready")
+
+
+def drop_privileges(plan: BootPlan) -> None:
+    security.confine(plan.seccomp_bpf)
+
+
+STEPS: tuple[Callable[[BootPlan], None], ...] = (
+    join_cgroup, unshare_namespaces, bring_up_loopback, mount_disk, mount_system_dirs, enter_root,
+    set_identity, wait_for_network, drop_privileges,
+)
+
+
+def boot(plan: BootPlan) -> None:
+    """In the forked child: run every step, then exec the CT's init. Never returns."""
+    gc.disable()  # a collection would touch (and so copy) pages shared with the parent, for nothing
+    step = "start"
+    try:
+        if plan.die_with_parent:  # the harness died: take the CT with it, nothing is left mounted
+            linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+        os.setsid()  # not in the caller's session: its Ctrl-C is not the CT's
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(plan.console_fd, 1)
+        os.dup2(plan.console_fd, 2)
+        for run_step in STEPS:
+            step = run_step.__name__
+            run_step(plan)
+        step = f"exec {INIT}"
+        os.execve(INIT, ["init"], INIT_ENV)
+    except BaseException as err:  # noqa: BLE001 — whatever failed, the host must hear it
+        text = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {type(err).__name__}: {err}"
+        os.write(plan.status_fd, f"error {text}\n".encode(errors="replace")[:4000])
+    finally:
+        os._exit(125)

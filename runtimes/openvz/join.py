@@ -1,0 +1,150 @@
+"""Joining a running container: `vz exec`, `vz enter`, and live changes made from inside.
+
+A new process enters a CT the way nsenter(1) or `vzctl exec` do: it joins
+the CT's cgroup, then every namespace of the CT's init at once — one
+setns(2) on a pidfd of init (Linux 5.8), which also guards against the PID
+having been reused — takes the CT's privileges (security.confine) and execs.
+Joining a PID namespace only places the caller's *children* in it, so what
+it execs is box's small static init (box-init, reused), which forks the
+command inside the CT, passes signals on to it, and exits with its status.
+
+box-init is exec'd from a sealed in-memory copy (memfd_create(2), F_SEAL_WRITE),
+not from its file: between its fork and the command's exec, its child is
+inside the CT, and root there could otherwise reach the host's binary
+through /proc/PID/exe and rewrite it for every later exec (runc's
+CVE-2019-5736). A sealed memfd cannot be written by anyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import functools
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from runtimes.box import linux
+from runtimes.openvz import security, state
+from runtimes.openvz.errors import BadInput, Conflict, VzError
+
+EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ALL_NAMESPACES = (linux.CLONE_NEWCGROUP | linux.CLONE_NEWIPC | linux.CLONE_NEWUTS | linux.CLONE_NEWNET
+                  | linux.CLONE_NEWPID | linux.CLONE_NEWNS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Started:
+    """A process started inside a CT (`vz exec`); ``error_fd`` carries its set-up error, if any."""
+
+    pid: int
+    error_fd: int
+
+    def setup_error(self) -> str:
+        """What failed before the command ran ('' once it did). Blocks until the exec or the exit."""
+        chunks = []
+        while chunk := os.read(self.error_fd, 4096):
+            chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace")
+
+
+def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], stdio: tuple[int, int, int],
+            tty: bool, env: dict[str, str]) -> Started:
+    """Fork a child that joins the CT of ``init`` and execs box-init with ``argv``; returns at once."""
+    helper = _sealed_helper()
+    pidfd = os.pidfd_open(init.pid)
+    error_r, error_w = os.pipe()
+    helper_argv = ["box-init", *(["--tty"] if tty else []), "--", *argv]
+    program = security.seccomp_program()
+    try:
+        if not state.alive(init.pid, init.pid_start):  # checked after pidfd_open: the pidfd is init's
+            raise Conflict("the CT is not running any more")
+        pid = os.fork()
+        if pid == 0:
+            _exec_child(procs, pidfd, stdio, error_w, helper, helper_argv, env, program)
+    except BaseException:
+        os.close(error_r)
+        raise
+    finally:
+        for fd in (pidfd, error_w):
+            os.close(fd)
+    return Started(pid, error_r)
+
+
+@functools.cache
+def _sealed_helper() -> int:
+    """box-init in a sealed memfd, made once per process (close-on-exec: no CT process inherits it)."""
+    from runtimes.box.container import INIT_SOURCE
+    from runtimes.build import compile_static
+
+    data = compile_static(INIT_SOURCE, "box-init").read_bytes()
+    fd = os.memfd_create("box-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
+    return fd
+
+
+def _exec_child(procs: Sequence[Path], pidfd: int, stdio: tuple[int, int, int], error_w: int, helper: int,
+                argv: list[str], env: dict[str, str], program: bytes | None) -> None:
+    """In the forked child of `vz exec`: join the CT, take its privileges, exec box-init. Never returns."""
+    step = "join cgroup"
+    try:
+        os.setsid()  # its own session: the caller forwards signals, a tty becomes its terminal
+        for target, fd in enumerate(stdio):
+            os.dup2(fd, target)
+        for path in procs:
+            path.write_text("0")
+        step = "setns"
+        linux.setns(pidfd, ALL_NAMESPACES)
+        os.chdir("/")
+        step = "drop privileges"
+        security.confine(program)
+        step = "exec"
+        os.execve(helper, argv, env)
+    except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it
+        os.write(error_w, f"{step}: {err}".encode(errors="replace")[:4000])
+    finally:
+        os._exit(126)
+
+
+def environment(tty: bool, extra: Sequence[str]) -> dict[str, str]:
+    env = {"PATH": EXEC_PATH, "HOME": "/root"}
+    if tty:
+        env["TERM"] = os.environ.get("TERM", "xterm")
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not key or not sep:
+            raise BadInput(f"invalid environment variable {item!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
+
+
+def run_privileged(init_pid: int, flags: int, action: Callable[[str], None], arg: str) -> None:
+    """Run ``action(arg)`` in a child that joined the CT's namespaces ``flags`` with the host's privileges."""
+    pidfd = os.pidfd_open(init_pid)
+    error_r, error_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            linux.setns(pidfd, flags)
+            action(arg)
+            os._exit(0)
+        except BaseException as err:  # noqa: BLE001 — the parent must hear it
+            os.write(error_w, str(err).encode(errors="replace")[:4000])
+        finally:
+            os._exit(1)
+    os.close(error_w)
+    os.close(pidfd)
+    with os.fdopen(error_r, "rb") as errors:
+        message = errors.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise VzError(f"inside the CT: {message or 'failed'}")
+
+
+def set_hostname(name: str) -> None:
+    """`vz set --hostname` on a running CT: its UTS namespace and its /etc/hostname."""
+    linux.sethostname(name)
+    Path("/etc/hostname").write_text(name + "\n")  # "/" is the CT's root: setns(CLONE_NEWNS) moved us there

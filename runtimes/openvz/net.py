@@ -1,0 +1,111 @@
+"""The container's network: a veth pair, point-to-point routed, like OpenVZ's venet.
+
+Each CT gets one veth(4) pair: ``vz<CTID>`` stays on the host, its peer is
+created straight inside the CT's network namespace as ``eth0``. Routing is
+venet-like (ip-route(8)): every CT address is a /32 on eth0, the host routes
+each one to that CT's veth, and the host's end carries one fixed address,
+10.213.255.254, that every CT uses as its gateway. There is no bridge: CTs
+reach the host, and each other only if the host's administrator turns on
+forwarding (vz never changes sysctls). Nothing here ever configures an
+address outside 10.213.0.0/16 (see config.parse_ip).
+
+    host                                       CT 101 (its own network namespace)
+    vz101  10.213.255.254/32  <-- veth -->  eth0  10.213.0.101/32
+    route 10.213.0.101 dev vz101               route 10.213.255.254 dev eth0
+                                               default via 10.213.255.254
+
+The commands are iproute2's, run with ``ip -batch`` (one process per side);
+the CT's side runs in its namespace through nsenter(1). The pair disappears
+by itself when the CT's last process exits and its namespace goes; ``remove``
+only makes that immediate.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from runtimes.openvz.config import HOST_ADDRESS
+from runtimes.openvz.errors import VzError
+
+CT_DEVICE = "eth0"
+
+
+def host_device(ctid: int) -> str:
+    """The host end's name: "vz" + CTID (at most 12 characters; IFNAMSIZ is 16)."""
+    return f"vz{ctid}"
+
+
+def exists(device: str) -> bool:
+    return Path("/sys/class/net", device).exists()
+
+
+def _batch(commands: Sequence[str], netns_of: int | None = None, what: str = "") -> None:
+    """Run iproute2 commands in one process; in the network namespace of PID ``netns_of`` if given."""
+    argv = ["ip", "-batch", "-"]
+    if netns_of is not None:
+        argv = ["nsenter", f"--net=/proc/{netns_of}/ns/net", "--", *argv]
+    try:
+        done = subprocess.run(argv, input="\n".join(commands) + "\n", capture_output=True, text=True)
+    except FileNotFoundError as err:
+        raise VzError(f"{err.filename} not found: sudo apt-get install iproute2 util-linux (or sudo scripts/provision)") from None
+    if done.returncode != 0:
+        lines = [ln for ln in done.stderr.strip().splitlines() if not ln.startswith("Command failed")]
+        raise VzError(f"{what}: ip: {(lines or ['failed'])[0]}")
+
+
+def _host_routes(device: str, ips: Sequence[str], verb: str) -> list[str]:
+    return [f"route {verb} {ip}/32 dev {device} scope link src {HOST_ADDRESS}" for ip in ips]
+
+
+def _ct_addresses(ips: Sequence[str], verb: str) -> list[str]:
+    return [f"address {verb} {ip}/32 dev {CT_DEVICE}" for ip in ips]
+
+
+def create(ctid: int, init_pid: int, ips: Sequence[str]) -> None:
+    """Make the pair (the peer inside the CT init's network namespace) and address both ends.
+
+    On failure the host end is removed again, which removes its peer too.
+    """
+    device = host_device(ctid)
+    try:
+        _batch([f"link add {device} type veth peer name {CT_DEVICE} netns {init_pid}",
+                f"address add {HOST_ADDRESS}/32 dev {device}",
+                f"link set {device} up",
+                *_host_routes(device, ips, "add")], what=f"CT {ctid}: host end {device}")
+        gateway = [f"route add {HOST_ADDRESS}/32 dev {CT_DEVICE} scope link",
+                   f"route add default via {HOST_ADDRESS} dev {CT_DEVICE}"] if ips else []
+        _batch([f"link set {CT_DEVICE} up", *_ct_addresses(ips, "add"), *gateway],
+               netns_of=init_pid, what=f"CT {ctid}: {CT_DEVICE}")
+    except BaseException:
+        remove(ctid)
+        raise
+
+
+def change_addresses(ctid: int, init_pid: int, old: Sequence[str], new: Sequence[str]) -> None:
+    """Make a running CT's addresses ``new`` (vz set --ipadd/--ipdel on a running CT)."""
+    device = host_device(ctid)
+    added = [ip for ip in new if ip not in old]
+    removed = [ip for ip in old if ip not in new]
+    host = [*_host_routes(device, removed, "del"), *_host_routes(device, added, "add")]
+    # New addresses first: when eth0 loses its last IPv4 address the kernel
+    # drops every route through it, the gateway's included.
+    ct = _ct_addresses(added, "add")
+    if not old and new:
+        ct += [f"route add {HOST_ADDRESS}/32 dev {CT_DEVICE} scope link",
+               f"route add default via {HOST_ADDRESS} dev {CT_DEVICE}"]
+    ct += _ct_addresses(removed, "del")
+    if host:
+        _batch(host, what=f"CT {ctid}: host routes")
+    if ct:
+        _batch(ct, netns_of=init_pid, what=f"CT {ctid}: {CT_DEVICE}")
+
+
+def remove(ctid: int) -> None:
+    """Delete the host end (and with it the CT's end and the routes through it), if it is still there."""
+    device = host_device(ctid)
+    if exists(device):
+        done = subprocess.run(["ip", "link", "del", device], capture_output=True, text=True)
+        if done.returncode != 0 and exists(device):  # it may have vanished with the CT's namespace meanwhile
+            raise VzError(f"CT {ctid}: ip link del {device}: {done.stderr.strip()}")

@@ -1,0 +1,219 @@
+"""vz as a runtime of the suite ("openvz"): one system container per scenario, the probe exec'd into it.
+
+A system container is booted once and then used, so that is how the suite
+drives it:
+
+- **setup** (``__enter__``): create a CT from the suite's image (the OS
+  template "isobench"), start it and wait for its init — the time that takes
+  is ``vz_ct_start_s``, with the idle CT's memory beside it, reported through
+  ``setup_observations`` (stored as a run of their own);
+- **each instance**: one ``exec`` of the probe inside the running CT, so
+  launch → READY is the exec latency; the memory figures cover the whole CT
+  (its cgroup; host PSS of all its processes, init included), and "isolation
+  overhead" is what the CT costs beyond the probe itself;
+- **cleanup** (``__exit__``): stop and destroy the CT.
+
+The CT lives in vz's usual place ($VZ_ROOT, /var/lib/vz), so `vz list` shows
+it while a benchmark runs. Its CTID is the first free one from 900, its
+address 10.213.<CTID / 256>.<CTID % 256>. Its DESCRIPTION marks it as the
+suite's: a later setup removes one left behind by a killed `bench run`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import psutil
+
+from bench.errors import InstanceError
+from bench.observers import cgroup_memory, pss_bytes
+from runtimes._process import ProcessInstance
+from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime
+from runtimes.box import cgroups
+from runtimes.openvz import net, resources, security
+from runtimes.openvz.ct import Engine
+from runtimes.openvz.join import Started
+from runtimes.openvz.errors import VzError
+
+SUITE_DESCRIPTION = "isobench suite CT, made and destroyed by bench run"
+SUITE_CTIDS = range(900, 1000)
+TOOLS = {"ip": "iproute2", "nsenter": "util-linux", "mkfs.ext4": "e2fsprogs"}
+
+
+class VzInstance(ProcessInstance):
+    """One exec into the running CT; its host process is the exec helper (box-init)."""
+
+    def __init__(self, engine: Engine, ctid: int, started: Started, output_fd: int) -> None:
+        self._engine, self._ctid, self._started = engine, ctid, started
+        self._workload: psutil.Process | None = None
+        super().__init__("openvz", started.pid, output_fd)
+        self._cleanup.callback(os.close, started.error_fd)
+        self._cleanup.callback(os.close, output_fd)
+        self._cgroup = resources.cgroup(ctid)
+
+    def _poll(self) -> int | None:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        return None if pid == 0 else _code(status)
+
+    def _reap(self) -> int:
+        _, status = os.waitpid(self.pid, 0)
+        return _code(status)
+
+    def _signal_tree(self, sig: int) -> None:
+        # The helper passes SIGTERM on to the probe. SIGKILL cannot be passed
+        # on, so the probe (in the CT's PID namespace, but visible from here)
+        # gets it directly, before the helper.
+        targets = [self._workload_process()] if sig == signal.SIGKILL else []
+        for proc in targets:
+            if proc is not None:
+                try:
+                    proc.send_signal(sig)
+                except psutil.NoSuchProcess:
+                    pass
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def _workload_process(self) -> psutil.Process | None:
+        if self._workload is None:
+            try:
+                children = psutil.Process(self.pid).children()
+                self._workload = children[0] if children else None
+            except psutil.NoSuchProcess:
+                return None
+        return self._workload
+
+    def _exited_early_message(self, status: int) -> str:
+        setup = self._started.setup_error()
+        return f"openvz: exec into the CT failed: {setup}" if setup else super()._exited_early_message(status)
+
+    @property
+    def host_pids(self) -> tuple[int, ...]:
+        """Every process of the CT: its init, the exec helper, the probe."""
+        return tuple(self._engine.processes(self._ctid))
+
+    @property
+    def workload_pid(self) -> int | None:
+        proc = self._workload_process()
+        return proc.pid if proc is not None else None
+
+    @property
+    def cgroup(self) -> Path | None:
+        return self._cgroup.path
+
+
+def _code(status: int) -> int:
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+def suite_ip(ctid: int) -> str:
+    return f"10.213.{ctid // 256}.{ctid % 256}"
+
+
+class OpenVZ(Runtime):
+    name = "openvz"
+    summary = ("OpenVZ-style system container (vz): its own init as PID 1, hostname, IP on a veth pair, cgroup "
+               "limits, an ext4 disk image with a quota (runtimes/openvz/)")
+    launch = ("exec into a CT started once per scenario: fork, join the CT's cgroup and all its namespaces with "
+              "one setns(2), drop to the CT's capabilities, exec of a small static helper that forks the probe "
+              "inside the CT. The CT's own start (vz_ct_start_s) is measured apart, once per scenario; "
+              "memory figures are the whole CT's, and limits apply to the whole CT")
+
+    @classmethod
+    def available(cls) -> Availability:
+        if os.geteuid() != 0:
+            return Availability.no("vz needs root for namespaces, loop devices, veth and cgroups",
+                                   "run as root: sudo bench ...")
+        for tool, package in TOOLS.items():
+            if shutil.which(tool) is None:
+                return Availability.no(f"{tool} not found", f"sudo apt-get install {package}")
+        if not os.path.exists("/dev/loop-control"):
+            return Availability.no("no loop devices (/dev/loop-control missing)", "sudo modprobe loop")
+        if "ext4" not in Path("/proc/filesystems").read_text():
+            return Availability.no("the kernel has no ext4", "sudo modprobe ext4")
+        try:
+            cgroups.for_host("availability-check", parent=resources.PARENT)
+        except OSError as err:
+            return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+        return Availability.yes()
+
+    def versions(self) -> dict[str, str]:
+        def first_line(argv: list[str]) -> str:
+            done = subprocess.run(argv, capture_output=True, text=True)
+            return ((done.stdout or done.stderr).strip().splitlines() or ["unknown"])[0]
+
+        return {"cgroup": cgroups.host_version(), "iproute2": first_line(["ip", "-V"]),
+                "e2fsprogs": first_line(["mkfs.ext4", "-V"]), "init": "busybox init",
+                "seccomp": "libseccomp filter" if security.seccomp_program() else "none (python3-seccomp missing)"}
+
+    def __enter__(self) -> OpenVZ:
+        self.engine = Engine()
+        try:
+            self._remove_stale()
+            self.ctid = self._free_ctid()
+            self.engine.create(self.ctid, hostname="isobench", ips=[suite_ip(self.ctid)],
+                               description=SUITE_DESCRIPTION)
+            self._cleanup.callback(self.engine.destroy, self.ctid)
+            ct = self.engine.start(self.ctid, die_with_parent=True)
+            # A fast stop: the CT is destroyed right after, and the kernel still
+            # unmounts its disk cleanly when its namespaces go.
+            self._cleanup.callback(self.engine.stop, self.ctid, fast=True)
+        except BaseException:
+            self._cleanup.close()
+            raise
+        assert ct.state is not None
+        self._applied = Limits()
+        self._setup = {"vz_ct_start_s": ct.state.start_s, "vz_ct_init_s": ct.state.init_s,
+                       **self._idle_memory()}
+        return self
+
+    def _remove_stale(self) -> None:
+        """CTs of an earlier `bench run` that was killed (its CT died with it): destroy them."""
+        for ct in self.engine.list(all=True):
+            if ct.config.description == SUITE_DESCRIPTION and not ct.running:
+                self.engine.destroy(ct.ctid)
+
+    def _free_ctid(self) -> int:
+        used_ips = self.engine.ips_in_use()
+        for ctid in SUITE_CTIDS:
+            if not (self.engine.exists(ctid) or net.exists(net.host_device(ctid))
+                    or resources.cgroup(ctid).exists() or suite_ip(ctid) in used_ips):
+                return ctid
+        raise VzError(f"no free CTID for the suite's CT in {SUITE_CTIDS.start}–{SUITE_CTIDS.stop - 1} (vz list -a)")
+
+    def _idle_memory(self) -> dict[str, float]:
+        figures = {}
+        pss = pss_bytes(self.engine.processes(self.ctid))
+        if pss is not None:
+            figures["vz_ct_pss_bytes"] = pss
+        group = cgroup_memory(resources.cgroup(self.ctid).path)
+        for key, name in (("cgroup_anon_bytes", "vz_ct_anon_bytes"), ("cgroup_cache_bytes", "vz_ct_cache_bytes")):
+            if key in group:
+                figures[name] = group[key]
+        return figures
+
+    def setup_observations(self) -> dict[str, float]:
+        return dict(getattr(self, "_setup", {}))
+
+    def start(self, spec: InstanceSpec) -> Instance:
+        if not hasattr(self, "ctid"):
+            raise RuntimeError("use the openvz runtime inside `with` (setup starts the container)")
+        if spec.limits != self._applied:  # a scenario's [limits] apply to the whole CT
+            resources.update(resources.cgroup(self.ctid), spec.limits, None)
+            self._applied = spec.limits
+        read_fd, write_fd = os.pipe()
+        devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            started = self.engine.exec_in(self.ctid, spec.argv, (devnull, write_fd, write_fd))
+        except VzError as err:
+            os.close(read_fd)
+            raise InstanceError(f"openvz: {err}") from None
+        finally:
+            os.close(write_fd)
+            os.close(devnull)
+        return VzInstance(self.engine, self.ctid, started, read_fd)
