@@ -21,6 +21,7 @@ from bench.report.checks import collect_warnings
 from bench.report.summary import runtime_order, summary_table
 from bench.report.vm import vm_section
 from bench.results import ScenarioInfo, SessionData
+from bench.runner import SETUP_ITERATION
 from runtimes import BASELINE
 
 _CSS = """
@@ -112,8 +113,21 @@ def _section(scenario: ScenarioInfo, data: SessionData, summary: pd.DataFrame, o
         out.append(f"<p>{_e(headline(rows, metric_name))}</p>")
         out.append(_metric_table(rows, metric_name))
         drawn += 1
+    setup = _setup_figures(scenario, data)
+    out += [setup] if setup else []
     out.append("</section>")
     return "\n".join(out)
+
+
+def _setup_figures(scenario: ScenarioInfo, data: SessionData) -> str:
+    """Figures a runtime measured once while it was set up (e.g. an OpenVZ-style CT's start)."""
+    rows = data.samples[(data.samples["scenario"] == scenario.name) & (data.samples["iteration"] == SETUP_ITERATION)]
+    if rows.empty:
+        return ""
+    cells = "".join(f"<tr><td>{_e(r.runtime)}</td><td>{_e(metric(r.metric).label)}</td>"
+                    f"<td>{_e(metric(r.metric).format(r.value))}</td></tr>" for r in rows.itertuples())
+    return ('<p>Measured once per scenario, while the runtime was being set up (one sample, so no spread):</p>'
+            f'<table class="setup"><tr><th>runtime</th><th>figure</th><th>value</th></tr>{cells}</table>')
 
 
 def _runtimes_section(data: SessionData, order: list[str]) -> str:

@@ -6,8 +6,8 @@ tree would prove nothing, so box's v2 code is exercised in a real guest:
 - the Debian cloud kernel the VM runtime already fetches (runtimes.vm_kernel),
   with /sys/fs/cgroup mounted as cgroup2 alone, so every controller is v2;
 - its root is the host's "/", shared read-only with virtiofs (the guest
-  sees the same Python, virtualenv and repository), with tmpfs wherever
-  the checks write (/tmp: box's store, overlay upper directories);
+  sees the same Python, virtualenv and repository), with a tmpfs on /run
+  where the checks write (box's store, overlay upper directories);
 - plain QEMU, under the same accelerator rule as the VM runtime, console on
   a pipe: the guest runs one command and powers off.
 
@@ -41,16 +41,17 @@ mount -t proc proc /proc
 mount -t devtmpfs dev /dev
 for m in {modules}; do insmod /lib/modules/$m.ko || echo "GUEST insmod $m failed"; done
 mount -t virtiofs -o ro hostroot /newroot || {{ echo "GUEST virtiofs mount failed"; poweroff -f; }}
-mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
-mount -t tmpfs tmpfs /newroot/run
+# Writable space on /run, not /tmp: the repository itself may live under the host's /tmp.
+mount -t tmpfs -o mode=1777 tmpfs /newroot/run
+mkdir /newroot/run/tmp
 mount -t proc proc /newroot/proc
 mount -t sysfs sysfs /newroot/sys
 mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup
 mount -t devtmpfs dev /newroot/dev
-cat /command > /newroot/tmp/guest-command
+cat /command > /newroot/run/guest-command
 echo "GUEST start"
-chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp PYTHONDONTWRITEBYTECODE=1 \\
-    BOX_ROOT=/tmp/box ISOBENCH_STATE=/tmp/state PYTHONPATH={repo} /bin/sh /tmp/guest-command
+chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMPDIR=/run/tmp PYTHONDONTWRITEBYTECODE=1 \\
+    BOX_ROOT=/run/box ISOBENCH_STATE=/run/state PYTHONPATH={repo} /bin/sh /run/guest-command
 echo "GUEST exit=$?"
 poweroff -f
 """
