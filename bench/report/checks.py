@@ -12,6 +12,7 @@ import pandas as pd
 from bench.metrics import metric
 from bench.results import SessionData
 from bench.report.summary import failures
+from bench.stats import HIGH_SPREAD
 
 MIN_REPETITIONS = 5
 
@@ -40,14 +41,25 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame) -> list[str]:
         out.append(f"{skip.runtime} did not run in {skip.scenario}: {skip.reason}.{fix}")
     for row in failures(data).itertuples():
         out.append(f"{row.runtime} failed {row.count} run(s) of {row.scenario}: {row.reason}")
-    charted = {(s.name, m) for s in data.scenarios for m in s.metrics}
-    for row in summary.itertuples():
-        if (row.scenario, row.metric) not in charted:
-            continue
-        label = metric(row.metric).label
-        if row.n < MIN_REPETITIONS:
-            out.append(f"{row.scenario} · {label} · {row.runtime}: only {row.n} sample(s); use --repetitions {MIN_REPETITIONS * 2} or more.")
-        elif row.relative_iqr > 0.10:
-            out.append(f"{row.scenario} · {label} · {row.runtime}: high spread (IQR {row.relative_iqr:.0%} of the median); "
+    out += _statistics_warnings(data, summary)
+    return out
+
+
+def _statistics_warnings(data: SessionData, summary: pd.DataFrame) -> list[str]:
+    """Too few runs, or too much spread: one line per scenario, naming what is affected.
+
+    With --quick, few runs are the point, and the quick-mode warning already says so.
+    """
+    out = []
+    for scenario in data.scenarios:
+        rows = summary[(summary["scenario"] == scenario.name) & summary["metric"].isin(scenario.metrics)]
+        few = sorted({(r.runtime, r.n) for r in rows.itertuples() if r.n < MIN_REPETITIONS})
+        if few and not data.info.quick:
+            which = ", ".join(f"{runtime} ({n})" for runtime, n in few)
+            out.append(f"{scenario.name}: few runs for {which}; use --repetitions {MIN_REPETITIONS * 2} or more.")
+        noisy = [f"{r.runtime} · {metric(r.metric).label} ({r.relative_iqr:.0%})"
+                 for r in rows.itertuples() if r.n >= MIN_REPETITIONS and r.relative_iqr > HIGH_SPREAD]
+        if noisy:
+            out.append(f"{scenario.name}: high spread (IQR as a share of the median) for {'; '.join(noisy)}; "
                        "close other programs or add repetitions.")
     return out

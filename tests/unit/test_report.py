@@ -264,7 +264,7 @@ def test_warnings_name_each_problem_and_its_fix(partial):
         "CPU frequency governor is 'powersave': timings may vary with clock changes; set it to 'performance'.",
         "box did not run in startup: box is not built. Fix: make box",
         "chroot failed 1 run(s) of startup: timed out after 60 s",
-        "startup · launch → READY · native: only 3 sample(s); use --repetitions 10 or more.",
+        "startup: few runs for native (3); use --repetitions 10 or more.",
     ]
 
 
