@@ -109,7 +109,28 @@ def diagnose() -> list[Check]:
         _check_libvirtd(),
         _check_guest_kernel(),
         *_check_accelerator(),
+        _check_seccomp(),
         _check_tool("hyperfine", "tests/perf compares the harness with it", "hyperfine"),
+        _check_tool("crun", "tests/perf compares box's start-up with it", "crun"),
+        _check_tool("runc", "tests/perf compares box's start-up with it", "runc"),
+        _check_virtiofsd(),
         _check_tool("chromium", "the report test opens the report in it", "chromium"),
     ]
     return checks
+
+
+def _check_seccomp() -> Check:
+    from runtimes.box.security import seccomp_available
+
+    if seccomp_available():
+        return Check("box seccomp", True, "libseccomp's Python binding compiles box's filter")
+    return Check("box seccomp", False, "python3-seccomp not usable: box and vz containers would run without a filter",
+                 PROVISION)
+
+
+def _check_virtiofsd() -> Check:
+    path = "/usr/lib/qemu/virtiofsd"
+    if os.path.exists(path):
+        return Check("virtiofsd", True, "the cgroup v2 test guest shares the host's files with it")
+    return Check("virtiofsd", False, f"{path} not found (box's cgroup v2 test boots a guest with it)",
+                 "sudo apt-get install qemu-system-common")
