@@ -362,10 +362,11 @@ def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int,
         container.cgroup().join()
         fds = [(os.open(f"/proc/{container.state.pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
                for name, flag in _NAMESPACES]
+        root_fd = linux.open_root(container.state.pid)
         step = "setns"
         for fd, flag in fds:
             linux.setns(fd, flag)
-        os.chdir("/")
+        linux.enter_root(root_fd)
         step = "drop privileges"
         security.set_rlimits()
         security.drop_capabilities()

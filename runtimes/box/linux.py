@@ -100,3 +100,22 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 
     """prctl(2), for capabilities, no_new_privs and the parent-death signal."""
     args = [ctypes.c_ulong(a) for a in (arg2, arg3, arg4, arg5)]
     return _check(_libc.prctl(option, *args), f"prctl {option}")
+
+
+def open_root(pid: int) -> int:
+    """A file descriptor on process ``pid``'s root directory (/proc/PID/root, proc(5))."""
+    return os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def enter_root(root_fd: int) -> None:
+    """Make the directory ``root_fd`` our root, as `nsenter --root` does.
+
+    After setns(CLONE_NEWNS) the caller's root is its new mount namespace's
+    root mount (setns(2)). That is the container's root only when the engine
+    itself was not chroot'ed (a chroot inside an initramfs, say, keeps the
+    initramfs as the namespace's root), so the container's init's own root,
+    opened before joining, is entered explicitly.
+    """
+    os.fchdir(root_fd)
+    os.chroot(".")
+    os.chdir("/")

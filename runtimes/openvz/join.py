@@ -53,6 +53,7 @@ def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], st
     """Fork a child that joins the CT of ``init`` and execs box-init with ``argv``; returns at once."""
     helper = _sealed_helper()
     pidfd = os.pidfd_open(init.pid)
+    root_fd = linux.open_root(init.pid)
     error_r, error_w = os.pipe()
     helper_argv = ["box-init", *(["--tty"] if tty else []), "--", *argv]
     program = security.seccomp_program()
@@ -61,12 +62,12 @@ def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], st
             raise Conflict("the CT is not running any more")
         pid = os.fork()
         if pid == 0:
-            _exec_child(procs, pidfd, stdio, error_w, helper, helper_argv, env, program)
+            _exec_child(procs, pidfd, root_fd, stdio, error_w, helper, helper_argv, env, program)
     except BaseException:
         os.close(error_r)
         raise
     finally:
-        for fd in (pidfd, error_w):
+        for fd in (pidfd, root_fd, error_w):
             os.close(fd)
     return Started(pid, error_r)
 
@@ -86,8 +87,8 @@ def _sealed_helper() -> int:
     return fd
 
 
-def _exec_child(procs: Sequence[Path], pidfd: int, stdio: tuple[int, int, int], error_w: int, helper: int,
-                argv: list[str], env: dict[str, str], program: bytes | None) -> None:
+def _exec_child(procs: Sequence[Path], pidfd: int, root_fd: int, stdio: tuple[int, int, int], error_w: int,
+                helper: int, argv: list[str], env: dict[str, str], program: bytes | None) -> None:
     """In the forked child of `vz exec`: join the CT, take its privileges, exec box-init. Never returns."""
     step = "join cgroup"
     try:
@@ -98,7 +99,7 @@ def _exec_child(procs: Sequence[Path], pidfd: int, stdio: tuple[int, int, int], 
             path.write_text("0")
         step = "setns"
         linux.setns(pidfd, ALL_NAMESPACES)
-        os.chdir("/")
+        linux.enter_root(root_fd)
         step = "drop privileges"
         security.confine(program)
         step = "exec"
@@ -124,11 +125,14 @@ def environment(tty: bool, extra: Sequence[str]) -> dict[str, str]:
 def run_privileged(init_pid: int, flags: int, action: Callable[[str], None], arg: str) -> None:
     """Run ``action(arg)`` in a child that joined the CT's namespaces ``flags`` with the host's privileges."""
     pidfd = os.pidfd_open(init_pid)
+    root_fd = linux.open_root(init_pid)
     error_r, error_w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             linux.setns(pidfd, flags)
+            if flags & linux.CLONE_NEWNS:
+                linux.enter_root(root_fd)
             action(arg)
             os._exit(0)
         except BaseException as err:  # noqa: BLE001 — the parent must hear it
@@ -137,6 +141,7 @@ def run_privileged(init_pid: int, flags: int, action: Callable[[str], None], arg
             os._exit(1)
     os.close(error_w)
     os.close(pidfd)
+    os.close(root_fd)
     with os.fdopen(error_r, "rb") as errors:
         message = errors.read().decode(errors="replace")
     _, status = os.waitpid(pid, 0)

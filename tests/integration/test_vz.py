@@ -159,12 +159,13 @@ def test_set_changes_a_running_ct_at_once(engine: Engine, ct: int) -> None:
     engine.start(ct)
     engine.set(ct, ram=64 * 2**20, cpuunits=500, hostname="web2", ipadd=["10.213.27.190"], ipdel=["10.213.27.189"])
     group = resources.cgroup(ct)
-    assert (group.path / "memory.limit_in_bytes").read_text().strip() == str(64 * 2**20)
+    limit = group.path / ("memory.max" if group.version == "v2" else "memory.limit_in_bytes")
+    assert limit.read_text().strip() == str(64 * 2**20)
     assert run(engine, ct, "hostname; cat /etc/hostname; ip -4 -o addr show eth0 | awk '{print $4}'")[1].split() == [
         "web2", "web2", "10.213.27.190/32"]
     assert subprocess.run(["busybox", "ping", "-c", "1", "-W", "2", "10.213.27.190"], capture_output=True).returncode == 0
     engine.set(ct, ram=128 * 2**20)  # raising a live limit moves memsw first
-    assert (group.path / "memory.limit_in_bytes").read_text().strip() == str(128 * 2**20)
+    assert limit.read_text().strip() == str(128 * 2**20)
     assert engine.get(ct).config.hostname == "web1", "not saved: the config is unchanged"
 
 

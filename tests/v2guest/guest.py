@@ -11,12 +11,13 @@ tree would prove nothing, so box's v2 code is exercised in a real guest:
 - plain QEMU, under the same accelerator rule as the VM runtime, console on
   a pipe: the guest runs one command and powers off.
 
-Used by tests/integration/test_box_cgroup_v2.py.
+Used by tests/integration/test_cgroup_v2.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import shutil
 import subprocess
@@ -31,7 +32,7 @@ from runtimes.vm_kernel import Kernel, fetch_kernel, load_order, module_bytes, m
 
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 QEMU = "qemu-system-x86_64"
-NEEDED = ("virtio_pci", "fuse", "virtiofs", "overlay")
+NEEDED = ("virtio_pci", "fuse", "virtiofs", "overlay", "loop", "veth")  # loop, veth: for vz
 APPLETS = ("sh", "mount", "insmod", "chroot", "poweroff", "mkdir", "cat", "echo")
 
 # The guest's /init: mount the host's root over virtiofs, give it writable
@@ -51,7 +52,7 @@ mount -t devtmpfs dev /newroot/dev
 cat /command > /newroot/run/guest-command
 echo "GUEST start"
 chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMPDIR=/run/tmp PYTHONDONTWRITEBYTECODE=1 \\
-    BOX_ROOT=/run/box ISOBENCH_STATE=/run/state PYTHONPATH={repo} /bin/sh /run/guest-command
+    BOX_ROOT=/run/box VZ_ROOT=/run/vz ISOBENCH_STATE=/run/state PYTHONPATH={repo} /bin/sh /run/guest-command
 echo "GUEST exit=$?"
 poweroff -f
 """
@@ -65,7 +66,8 @@ def guest_kernel(cache: Path | None = None) -> Kernel:
     version into a cache entry of their own.
     """
     base = fetch_kernel(cache)
-    entry = (cache or cache_dir()) / "vm" / "v2guest" / base.release
+    wanted = hashlib.sha256(" ".join(NEEDED).encode()).hexdigest()[:8]  # a new module list is a new entry
+    entry = (cache or cache_dir()) / "vm" / "v2guest" / f"{base.release}-{wanted}"
     order_file = entry / "order"
     if not order_file.is_file():
         staging = Path(tempfile.mkdtemp(prefix=".fetch-", dir=_mkdir(entry.parent)))

@@ -1,9 +1,9 @@
-"""box on a real cgroup v2 kernel: the checks of test_box_isolation.py, run in a guest.
+"""box and vz on a real cgroup v2 kernel: their cgroup checks, run in a guest.
 
 This host has cgroup v1; most distributions (and the Vagrant box) have v2.
 The guest boots the Debian cloud kernel with only a cgroup2 hierarchy and
 this host's own filesystem as its root (tests/v2guest/guest.py), and runs
-tests/v2guest/box_checks.py there.
+tests/v2guest/box_checks.py and vz_checks.py there.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ def guest_lines() -> list[str]:
     require_tool("qemu-system-x86_64", "qemu-system-x86")
     if not VIRTIOFSD.exists():
         pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
-    result = run_in_guest(guest_kernel(), f"{REPO}/.venv/bin/python {REPO}/tests/v2guest/box_checks.py", REPO,
-                          timeout_s=900)
+    python = f"{REPO}/.venv/bin/python"
+    command = f"{python} {REPO}/tests/v2guest/box_checks.py && {python} {REPO}/tests/v2guest/vz_checks.py"
+    result = run_in_guest(guest_kernel(), command, REPO, timeout_s=900)
     print(f"guest ran for {result.seconds:.1f} s")
     assert result.exit_code == 0, "\n".join(result.lines[-30:])
     return [line for line in result.lines if line.startswith("CHECK ")]
@@ -49,3 +50,17 @@ def test_box_check_passes_on_cgroup_v2(guest_lines: list[str], check: str) -> No
 
 def test_no_cgroup_is_left_in_the_v2_tree(guest_lines: list[str]) -> None:
     assert "CHECK leftover_cgroups none" in guest_lines
+
+
+@pytest.mark.parametrize("check", [
+    "test_a_process_over_the_ram_limit_is_killed_and_the_ct_lives_on",
+    "test_numproc_stops_a_fork_bomb_inside_its_ct",
+    "test_set_changes_a_running_ct_at_once",
+])
+def test_vz_check_passes_on_cgroup_v2(guest_lines: list[str], check: str) -> None:
+    line = next((l for l in guest_lines if l.split()[1] == check), f"CHECK {check} missing")
+    assert line == f"CHECK {check} ok", line
+
+
+def test_no_vz_cgroup_is_left_in_the_v2_tree(guest_lines: list[str]) -> None:
+    assert "CHECK vz_leftover_cgroups none" in guest_lines
