@@ -36,10 +36,22 @@ def metric_figure(samples: pd.DataFrame, metric_name: str, order: list[str]) -> 
             hovertemplate=f"%{{y:.4g}} {m.display_unit}<extra>{runtime}</extra>",
         ))
     arrow = "lower is better" if m.better == "lower" else "higher is better"
+    log = _needs_log_axis(rows, order)
     fig.update_layout(
-        title={"text": f"{m.label} ({m.display_unit}) — {arrow}", "font": {"size": 15}},
-        yaxis={"title": m.display_unit, "rangemode": "tozero", "zeroline": True},
+        title={"text": f"{m.label} ({m.display_unit}) — {arrow}" + (", log scale" if log else ""), "font": {"size": 15}},
+        yaxis={"title": m.display_unit, "type": "log"} if log else
+              {"title": m.display_unit, "rangemode": "tozero", "zeroline": True},
         showlegend=False, template="plotly_white", height=360,
         margin={"l": 60, "r": 20, "t": 50, "b": 40},
     )
     return fig
+
+
+LOG_AXIS_SPAN = 100  # medians further apart than this: a linear axis would flatten all but the largest
+
+
+def _needs_log_axis(rows: pd.DataFrame, order: list[str]) -> bool:
+    """True when the runtimes' medians span more than LOG_AXIS_SPAN (e.g. containers in ms, a VM in s)."""
+    medians = [rows[rows["runtime"] == r]["value"].median() for r in order if (rows["runtime"] == r).any()]
+    positive = [v for v in medians if v > 0]
+    return len(positive) == len(medians) > 1 and max(positive) / min(positive) > LOG_AXIS_SPAN

@@ -276,3 +276,21 @@ def test_report_of_a_partial_session_says_what_is_missing(partial):
     assert "No launch → exited figures: every run failed or none ran." in section
     assert "<tr><td>chroot</td>" not in section  # no figures for a runtime whose every run failed
     assert "native, chroot, box" in page  # every runtime that was asked for is named
+
+
+def test_charts_switch_to_a_log_axis_when_medians_span_more_than_a_hundredfold():
+    import pandas as pd
+
+    from bench.report.charts import metric_figure
+
+    def frame(values: dict[str, list[float]]) -> pd.DataFrame:
+        rows = [{"scenario": "s", "runtime": r, "iteration": i, "metric": "ready_s", "value": v}
+                for r, vs in values.items() for i, v in enumerate(vs)]
+        return pd.DataFrame(rows)
+
+    containers_and_a_vm = metric_figure(frame({"native": [0.001, 0.0011], "libvirt": [2.8, 2.9]}), "ready_s",
+                                        ["native", "libvirt"])
+    containers_only = metric_figure(frame({"native": [0.001, 0.0011], "box": [0.009, 0.01]}), "ready_s",
+                                    ["native", "box"])
+    assert containers_and_a_vm.layout.yaxis.type == "log" and "log scale" in containers_and_a_vm.layout.title.text
+    assert containers_only.layout.yaxis.type != "log" and "log scale" not in containers_only.layout.title.text
