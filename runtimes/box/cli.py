@@ -28,7 +28,7 @@ import click
 from bench.errors import BenchError
 from runtimes.base import Limits
 from runtimes.box import cgroups, format, security, tty
-from runtimes.box.container import Container, Engine, Started
+from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.contain import Volume
 from runtimes.box.errors import BoxError, NoSuchContainer, NoSuchImage
 from runtimes.box.state import Status
@@ -76,7 +76,7 @@ def version() -> None:
     click.echo(f" kernel:  {platform.release()}")
     click.echo(f" cgroups: {cgroups.host_version()}")
     click.echo(f" seccomp: {'libseccomp filter' if security.seccomp_available() else 'none (python3-seccomp not installed)'}")
-    click.echo(f" storage: OverlayFS, images in {Engine.__module__ and os.environ.get('BOX_ROOT', '/var/lib/box')}")
+    click.echo(f" storage: OverlayFS, images and containers in {root_dir()}")
 
 
 @cli.command(name="import")
