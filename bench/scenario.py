@@ -100,7 +100,7 @@ class _Reader:
         source = self.table(table) if table else self.data
         if key not in source:
             if default is dataclasses.MISSING:
-                raise self.fail(where, f"a value (the key is required)")
+                raise self.fail(where, "a value (the key is required)")
             return default
         value = source[key]
         ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))

@@ -22,7 +22,8 @@ from pathlib import Path
 import psutil
 
 from bench.errors import InstanceError
-from runtimes.base import Instance, TimedLine
+from runtimes._wait import exit_code
+from runtimes.base import Instance, TimedLine, split_lines
 from runtimes.probe import ProbeLine, parse_line
 
 STOP_GRACE_S = 2.0  # SIGTERM first; PID 1 in a container may ignore it, so SIGKILL after this
@@ -98,13 +99,8 @@ class ProcessInstance(Instance):
         if not self._poller.poll(timeout_ms):
             return
         chunk = os.read(self._fd, 65536)
-        now = time.monotonic_ns()
-        if not chunk:
-            self._eof = True
-            chunk = b"\n" if self._buffer else b""
-        self._buffer += chunk
-        *complete, self._buffer = self._buffer.split(b"\n")
-        self._lines.extend(TimedLine(c.decode(errors="replace").rstrip("\r"), now) for c in complete)
+        self._eof = not chunk
+        self._buffer = split_lines(self._buffer, chunk, time.monotonic_ns(), self._lines)
 
     def _exited_within(self, timeout_ms: int) -> bool:
         """True once the process has exited (it can then be reaped at once)."""
@@ -197,3 +193,14 @@ class SpawnedInstance(ProcessInstance):
 
     def _reap(self) -> int:
         return self._proc.wait()
+
+
+class ForkedInstance(ProcessInstance):
+    """A child this process forked itself (box, vz): reaped with waitpid(2)."""
+
+    def _poll(self) -> int | None:
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        return None if pid == 0 else exit_code(status)
+
+    def _reap(self) -> int:
+        return exit_code(os.waitpid(self.pid, 0)[1])

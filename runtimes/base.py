@@ -84,6 +84,19 @@ class TimedLine:
     at_ns: int
 
 
+def split_lines(buffer: bytes, chunk: bytes, at_ns: int, into: list[TimedLine]) -> bytes:
+    """Append the complete lines of ``buffer + chunk`` to ``into``, stamped ``at_ns``; return the rest.
+
+    An empty ``chunk`` means end of output: a last line without its newline
+    is kept too. Carriage returns (serial consoles send CRLF) are dropped.
+    """
+    if not chunk:
+        chunk = b"\n" if buffer else b""
+    *complete, rest = (buffer + chunk).split(b"\n")
+    into.extend(TimedLine(c.decode(errors="replace").rstrip("\r"), at_ns) for c in complete)
+    return rest
+
+
 class Instance(abc.ABC):
     """A launched workload. A context manager: leaving it always cleans up.
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from bench.errors import InstanceError
-from runtimes.base import TimedLine
+from runtimes.base import TimedLine, split_lines
 
 GUEST_PREFIX = "GUEST "
 
@@ -104,10 +104,7 @@ class Console:
         now = time.monotonic_ns()
         if not chunk:
             self.eof_at_ns = now
-            chunk = b"\n" if self._buffer else b""
-        self._buffer += chunk
-        *complete, self._buffer = self._buffer.split(b"\n")
-        self.lines.extend(TimedLine(c.decode(errors="replace").rstrip("\r"), now) for c in complete)
+        self._buffer = split_lines(self._buffer, chunk, now, self.lines)
 
     def read_until_eof(self, deadline_ns: int) -> bool:
         """Read until QEMU closes the console or the deadline passes; True if it closed."""

@@ -158,7 +158,7 @@ def render_html(data: SessionData, generated_at: str) -> str:
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         f"<title>isobench — {_e(data.info.id)}</title><style>{_CSS}</style>",
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script></head><body>',
-        f"<h1>isobench: what isolation costs</h1>",
+        "<h1>isobench: what isolation costs</h1>",
         f'<p class="sub">Session {_e(data.info.id)} · started {_e(data.info.started_at)} · '
         f'{_e(meta.get("hostname", "?"))}, {_e(meta.get("cpu_model", "?"))}, kernel {_e(meta.get("kernel", "?"))}, '
         f'cgroup {_e(meta.get("cgroup_version", "?"))} · report generated {_e(generated_at)}</p>',

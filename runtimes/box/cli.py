@@ -14,7 +14,6 @@ command's own. Every error is one line on stderr.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import platform
@@ -26,6 +25,7 @@ from pathlib import Path
 import click
 
 from bench.errors import BenchError
+from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.base import Limits
 from runtimes.box import cgroups, format, security, tty
 from runtimes.box.container import Container, Engine, Started, root_dir
@@ -172,23 +172,8 @@ def _run_attached(engine: Engine, container: Container, interactive: bool, use_t
     if stdin != 0:
         os.close(stdin)
     _check_setup(engine, container, started)
-    return _wait_forwarding_signals(engine, container, started.pid)
-
-
-def _wait_forwarding_signals(engine: Engine, container: Container, pid: int) -> int:
-    """Pass our signals to the container's box-init (Docker's --sig-proxy), wait, clean up."""
-    handlers = {sig: signal.signal(sig, lambda s, _: os.kill(pid, s)) for sig in FORWARDED_SIGNALS}
-    try:
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-                break
-            except InterruptedError:
-                continue
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    return _conclude(engine, container, status)
+    # Our signals go to box-init, which passes them on (Docker's --sig-proxy).
+    return _conclude(engine, container, wait_forwarding_signals(started.pid, FORWARDED_SIGNALS))
 
 
 def _wait_with_terminal(engine: Engine, container: Container, started: Started, master: int, interactive: bool) -> int:
@@ -353,8 +338,7 @@ def exec_(interactive, use_tty, env, ref, command):
         stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         started = engine.exec_in(target, command, (stdin, 1, 2), env=env)
         _check_exec(started)
-    _, status = os.waitpid(started.pid, 0)
-    sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    sys.exit(exit_code(os.waitpid(started.pid, 0)[1]))
 
 
 def _check_exec(started: Started) -> None:

@@ -25,13 +25,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from runtimes._wait import exit_code
 from runtimes.base import Limits
 from runtimes.box import cgroups, linux, security
 from runtimes.box.contain import ContainPlan, Volume, contain
 from runtimes.box.errors import BoxError, Conflict, NoSuchContainer
 from runtimes.box.images import ImageStore
 from runtimes.box.names import random_name
-from runtimes.box.state import Config, State, Status, load_config, load_state, now, process_start_time, save_config, save_state
+from runtimes.box.state import (Config, State, Status, is_running, load_config, load_state, now, process_start_time,
+                                 save_config, save_state)
 from runtimes.build import compile_static
 
 INIT_SOURCE = Path(__file__).resolve().parent / "init.c"
@@ -225,7 +227,7 @@ class Engine:
     def refresh(self, container: Container) -> Container:
         """Bring a running container's state up to date from the kernel; finish it if it ended."""
         st = container.state
-        if st.status is Status.RUNNING and not _is_alive(st.pid, st.pid_start):
+        if st.status is Status.RUNNING and not is_running(st.pid, st.pid_start):
             self.finish(container)
         if container.state.status is Status.EXITED and container.config.auto_remove and container.dir.exists():
             self.remove(container)
@@ -252,22 +254,22 @@ class Engine:
         pid, start = container.state.pid, container.state.pid_start
         _signal(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout_s
-        while _is_alive(pid, start) and time.monotonic() < deadline:
+        while is_running(pid, start) and time.monotonic() < deadline:
             time.sleep(0.01)
-        if _is_alive(pid, start):
+        if is_running(pid, start):
             _signal(pid, signal.SIGKILL)  # PID 1 dying takes the whole namespace with it
-            while _is_alive(pid, start):
+            while is_running(pid, start):
                 time.sleep(0.005)
         self.refresh(container)
 
     def remove(self, container: Container, force: bool = False) -> None:
         """Delete the container: its cgroup, its overlay directories, its state."""
-        if container.state.status is Status.RUNNING and _is_alive(container.state.pid, container.state.pid_start):
+        if container.state.status is Status.RUNNING and is_running(container.state.pid, container.state.pid_start):
             if not force:
                 raise Conflict(f"You cannot remove a running container {container.short_id}. "
                                "Stop the container before attempting removal or force remove (box rm -f)")
             _signal(container.state.pid, signal.SIGKILL)
-            while _is_alive(container.state.pid, container.state.pid_start):
+            while is_running(container.state.pid, container.state.pid_start):
                 time.sleep(0.005)
         cgroup = container.cgroup()
         if cgroup.exists():
@@ -380,17 +382,6 @@ def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int,
         os._exit(126)
 
 
-def _is_alive(pid: int, start: int) -> bool:
-    """Is ``pid`` still the process we started (same start time), and not a zombie?"""
-    if pid <= 0 or process_start_time(pid) != start:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _signal(pid: int, sig: int) -> None:
     try:
         os.kill(pid, sig)
@@ -407,7 +398,7 @@ def _exit_code(exit_file: Path, wait_status: int | None) -> int:
     except (OSError, ValueError):
         pass
     if wait_status is not None:
-        return os.waitstatus_to_exitcode(wait_status) if os.WIFEXITED(wait_status) else 128 + os.WTERMSIG(wait_status)
+        return exit_code(wait_status)
     return 137
 
 

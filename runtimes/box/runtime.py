@@ -10,12 +10,11 @@ digest changes, so box starts the very bytes every other runtime starts.
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 import psutil
 
-from runtimes._process import ProcessInstance
+from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
 from runtimes.box import cgroups, security
 from runtimes.box.container import Container, Engine, Started
@@ -25,7 +24,7 @@ SUITE_IMAGE = "isobench:latest"
 DIGEST_LABEL = "org.isobench.image.digest"
 
 
-class BoxInstance(ProcessInstance):
+class BoxInstance(ForkedInstance):
     """A running box container; its host process is box-init, PID 1 inside."""
 
     def __init__(self, engine: Engine, container: Container, started: Started, output_fd: int) -> None:
@@ -37,14 +36,6 @@ class BoxInstance(ProcessInstance):
         self._cleanup.callback(os.close, started.error_fd)
         self._cleanup.callback(os.close, output_fd)
         self._cgroup = container.cgroup()
-
-    def _poll(self) -> int | None:
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        return None if pid == 0 else _code(status)
-
-    def _reap(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        return _code(status)
 
     def _signal_tree(self, sig: int) -> None:
         # box-init passes SIGTERM on to the command; SIGKILL to PID 1 kills
@@ -88,10 +79,6 @@ class BoxInstance(ProcessInstance):
             self._kill_if_running()
         self._engine.finish(self._container)
         self._engine.remove(self._container, force=True)
-
-
-def _code(status: int) -> int:
-    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
 class BoxRuntime(Runtime):

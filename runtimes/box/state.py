@@ -105,3 +105,14 @@ def process_start_time(pid: int) -> int | None:
     except OSError:
         return None
     return int(stat.rpartition(")")[2].split()[19])
+
+
+def is_running(pid: int, start: int) -> bool:
+    """Is ``pid`` still the process that started at ``start`` (no PID reuse), and not a zombie?"""
+    if pid <= 0 or process_start_time(pid) != start:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False

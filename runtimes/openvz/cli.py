@@ -20,6 +20,7 @@ import sys
 import click
 
 from bench.errors import BenchError
+from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.openvz import config as conf
 from runtimes.openvz.ct import STOP_TIMEOUT_S, Container, Engine
 from runtimes.openvz.join import Started
@@ -188,7 +189,7 @@ def exec_(ctid, command):
     """Run a command in a running container (through /bin/sh -c, as vzctl exec), with its exit code."""
     started = _engine().exec_in(ctid, ["/bin/sh", "-c", " ".join(command)], (0, 1, 2))
     _check_started(started)
-    sys.exit(_wait_forwarding_signals(started.pid))
+    sys.exit(exit_code(wait_forwarding_signals(started.pid, FORWARDED_SIGNALS)))
 
 
 @cli.command()
@@ -213,7 +214,7 @@ def enter(ctid):
             os.close(pidfd)
     _, status = os.waitpid(started.pid, 0)
     click.echo(f"exited from CT {ctid}", err=True)
-    sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    sys.exit(exit_code(status))
 
 
 def _check_started(started: Started) -> None:
@@ -222,22 +223,6 @@ def _check_started(started: Started) -> None:
     if error:
         os.waitpid(started.pid, 0)
         raise VzError(f"exec failed: {error}")
-
-
-def _wait_forwarding_signals(pid: int) -> int:
-    """Pass our Ctrl-C and friends to the command (through its helper); return its exit code."""
-    handlers = {sig: signal.signal(sig, lambda s, _: os.kill(pid, s)) for sig in FORWARDED_SIGNALS}
-    try:
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-                break
-            except InterruptedError:
-                continue
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
 def main(argv: list[str] | None = None) -> None:

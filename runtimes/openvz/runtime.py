@@ -31,7 +31,7 @@ import psutil
 
 from bench.errors import InstanceError
 from bench.observers import cgroup_memory, pss_bytes
-from runtimes._process import ProcessInstance
+from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime
 from runtimes.box import cgroups
 from runtimes.openvz import net, resources, security
@@ -44,7 +44,7 @@ SUITE_CTIDS = range(900, 1000)
 TOOLS = {"ip": "iproute2", "nsenter": "util-linux", "mkfs.ext4": "e2fsprogs"}
 
 
-class VzInstance(ProcessInstance):
+class VzInstance(ForkedInstance):
     """One exec into the running CT; its host process is the exec helper (box-init)."""
 
     def __init__(self, engine: Engine, ctid: int, started: Started, output_fd: int) -> None:
@@ -54,14 +54,6 @@ class VzInstance(ProcessInstance):
         self._cleanup.callback(os.close, started.error_fd)
         self._cleanup.callback(os.close, output_fd)
         self._cgroup = resources.cgroup(ctid)
-
-    def _poll(self) -> int | None:
-        pid, status = os.waitpid(self.pid, os.WNOHANG)
-        return None if pid == 0 else _code(status)
-
-    def _reap(self) -> int:
-        _, status = os.waitpid(self.pid, 0)
-        return _code(status)
 
     def _signal_tree(self, sig: int) -> None:
         # The helper passes SIGTERM on to the probe. SIGKILL cannot be passed
@@ -106,9 +98,6 @@ class VzInstance(ProcessInstance):
     def cgroup(self) -> Path | None:
         return self._cgroup.path
 
-
-def _code(status: int) -> int:
-    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
 def suite_ip(ctid: int) -> str:

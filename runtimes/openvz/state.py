@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from runtimes.box.state import process_start_time
+from runtimes.box.state import is_running
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,10 +49,4 @@ def alive(pid: int, pid_start: int) -> bool:
             return False
     except ChildProcessError:
         pass  # not our child (`vz start` exited long ago): the host's init reaps it
-    if process_start_time(pid) != pid_start:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
+    return is_running(pid, pid_start)

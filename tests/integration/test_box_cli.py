@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import os
 import pty
-import select
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from runtimes import Image
 from tests.conftest import REPO
+from tests.terminal import read_until
 from tests.envcheck import require_runtime
 
 
@@ -133,28 +132,6 @@ def test_oom_killed_container_shows_in_ps_and_inspect(busybox: str) -> None:
     box("rm", "hog")
 
 
-def _read_until(fd: int, wanted: bytes, timeout: float = 10) -> bytes:
-    """Read the terminal like a terminal emulator would, answering cursor-position queries.
-
-    busybox's line editor asks where the cursor is (ESC [6n) before each
-    prompt and reads the answer from its input; a real terminal replies at
-    once, and so must we, or our next keystroke would be taken as the reply.
-    """
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.1)[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            seen += chunk
-            for _ in range(chunk.count(b"\x1b[6n")):
-                os.write(fd, b"\x1b[1;1R")
-    assert wanted in seen, seen
-    return seen
-
-
 def test_interactive_terminal_with_ctrl_c_and_ctrl_d(busybox: str) -> None:
     """`box run -it busybox sh`: a real terminal; Ctrl-C interrupts the command, Ctrl-D ends the shell."""
     pid, fd = pty.fork()
@@ -162,16 +139,16 @@ def test_interactive_terminal_with_ctrl_c_and_ctrl_d(busybox: str) -> None:
         os.environ["PYTHONPATH"] = str(REPO)
         os.execv(sys.executable, [sys.executable, "-m", "runtimes.box", "run", "-it", "--rm", busybox, "sh"])
     try:
-        _read_until(fd, b"# ", timeout=30)  # box's own start-up, on a loaded host
+        read_until(fd, b"# ", timeout=30)  # box's own start-up, on a loaded host
         os.write(fd, b"tty; echo $((6*7))\r")
-        out = _read_until(fd, b"42")
+        out = read_until(fd, b"42")
         assert b"/dev/pts/" in out or b"/dev/console" in out
         os.write(fd, b"sleep 30\r")
         time.sleep(0.5)
         os.write(fd, b"\x03")  # Ctrl-C: SIGINT for sleep, from the container's own terminal
         os.write(fd, b"echo after-ctrl-c\r")
-        _read_until(fd, b"after-ctrl-c\r\n")
-        _read_until(fd, b"# ")
+        read_until(fd, b"after-ctrl-c\r\n")
+        read_until(fd, b"# ")
         os.write(fd, b"\x04")  # Ctrl-D: end of input, the shell exits
         _, status = os.waitpid(pid, 0)
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pty
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import pytest
 from runtimes import Image
 from runtimes.openvz import net
 from tests.conftest import REPO
+from tests.terminal import read_until
 from tests.envcheck import require_runtime, require_tool
 
 DOC = REPO / "docs" / "vz.md"
@@ -61,23 +61,6 @@ def normalized(lines: list[str], root: str) -> list[str]:
     return out
 
 
-def _read_until(fd: int, wanted: bytes, timeout: float = 20) -> bytes:
-    """Read a terminal, answering busybox's cursor-position query (ESC[6n) as a terminal would."""
-    seen = b""
-    deadline = time.monotonic() + timeout
-    while wanted not in seen and time.monotonic() < deadline:
-        if select.select([fd], [], [], 0.1)[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            seen += chunk
-            for _ in range(chunk.count(b"\x1b[6n")):
-                os.write(fd, b"\x1b[1;1R")
-    assert wanted in seen, seen
-    return seen
-
-
 def run_in_terminal(command: str, expected: list[str]) -> list[str]:
     """Run an interactive `vz enter`, typing each line the document shows after a prompt."""
     pid, fd = pty.fork()
@@ -88,9 +71,9 @@ def run_in_terminal(command: str, expected: list[str]) -> list[str]:
         for line in expected:
             prompt, sep, typed = line.partition("# ")
             if sep and re.fullmatch(r"[\w.-]+:/", prompt):
-                transcript += _read_until(fd, b"# ")
+                transcript += read_until(fd, b"# ", timeout=20)
                 os.write(fd, typed.encode() + b"\r")
-        transcript += _read_until(fd, b"exited from CT")
+        transcript += read_until(fd, b"exited from CT", timeout=20)
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(fd)

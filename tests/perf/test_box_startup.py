@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from runtimes import Image
 from runtimes.box.runtime import SUITE_IMAGE, BoxRuntime
