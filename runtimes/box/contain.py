@@ -51,7 +51,7 @@ class ContainPlan:
     upper: Path
     work: Path
     merged: Path
-    cgroup_procs: tuple[Path, ...]
+    cgroup_join_files: tuple[Path, ...]
     init_fd: int                      # box-init, opened before pivot_root hides the host
     init_argv: tuple[str, ...]        # ("box-init", [--status-fd N], [--tty], "--", command...)
     env: tuple[str, ...]
@@ -62,8 +62,8 @@ class ContainPlan:
 
 
 def join_cgroup(plan: ContainPlan) -> None:
-    for procs in plan.cgroup_procs:
-        procs.write_text("0")  # "0" means "the writing process" (cgroup-v2.rst, cgroup.procs)
+    for path in plan.cgroup_join_files:  # v1: each controller's `tasks`; v2: cgroup.procs (see cgroups.py)
+        path.write_text("0")  # "0" means "the writing thread/process" (cgroups.rst; cgroup-v2.rst, cgroup.procs)
 
 
 def unshare_namespaces(plan: ContainPlan) -> None:

@@ -218,7 +218,7 @@ class Engine:
         return ContainPlan(
             hostname=cfg.hostname, lower=tuple(self.images.lower_dirs(self.images.resolve(cfg.image_id))),
             upper=container.dir / "upper", work=container.dir / "work", merged=container.dir / "merged",
-            cgroup_procs=tuple(cgroup.procs_files), init_fd=init_fd, init_argv=tuple(init_argv), env=tuple(cfg.env),
+            cgroup_join_files=tuple(cgroup.self_join_files), init_fd=init_fd, init_argv=tuple(init_argv), env=tuple(cfg.env),
             volumes=tuple(Volume(Path(v["host"]), v["target"], v["readonly"]) for v in cfg.volumes), console=console,
             seccomp_bpf=security.seccomp_program(),
         )
@@ -361,7 +361,8 @@ def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int,
         os.setsid()
         for target, fd in enumerate(stdio):
             os.dup2(fd, target)
-        container.cgroup().join()
+        for path in container.cgroup().self_join_files:
+            path.write_text("0")
         fds = [(os.open(f"/proc/{container.state.pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC), flag)
                for name, flag in _NAMESPACES]
         root_fd = linux.open_root(container.state.pid)

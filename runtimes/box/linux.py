@@ -10,10 +10,11 @@ Man page sections are given for every call; read them alongside.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+# The C library Python itself is linked against (dlopen(NULL), dlopen(3)):
+# ctypes.util.find_library would run `ldconfig -p`, several ms on every start.
+_libc = ctypes.CDLL(None, use_errno=True)
 
 # namespaces(7): one flag per kind of namespace
 CLONE_NEWNS = 0x00020000      # mount

@@ -59,7 +59,7 @@ class BootPlan:
     mountpoint: Path
     hostname: str | None
     ips: tuple[str, ...]
-    cgroup_procs: tuple[Path, ...]
+    cgroup_join_files: tuple[Path, ...]
     console_fd: int                   # the CT's console: init's stdout and stderr
     status_fd: int                    # child → host: progress and errors
     go_fd: int                        # host → child: one byte once the network is configured
@@ -68,8 +68,8 @@ class BootPlan:
 
 
 def join_cgroup(plan: BootPlan) -> None:
-    for procs in plan.cgroup_procs:
-        procs.write_text("0")  # "0": the writing process (cgroup-v2.rst, cgroup.procs)
+    for path in plan.cgroup_join_files:  # v1: `tasks`, v2: cgroup.procs (Cgroup.self_join_files says why)
+        path.write_text("0")  # "0": the writer itself (cgroups.rst; cgroup-v2.rst, cgroup.procs)
 
 
 def unshare_namespaces(plan: BootPlan) -> None:

@@ -262,7 +262,7 @@ class Engine:
             resources.create(group, ct.config)
             with contextlib.ExitStack() as undo:
                 undo.callback(self._clean_up, ctid)
-                pid, exec_ns = self._boot(ct.config, group.procs_files, die_with_parent)
+                pid, exec_ns = self._boot(ct.config, group.self_join_files, die_with_parent)
                 undo.callback(_kill_and_wait, pid, process_start_time(pid) or 0)
                 run = state.RunState(pid=pid, pid_start=process_start_time(pid) or 0, started_at=now(),
                                      start_s=0.0, init_s=0.0)
@@ -291,7 +291,7 @@ class Engine:
         go_r, go_w = os.pipe()
         console = os.open(self.log_path(config.ctid), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o640)
         plan = BootPlan(ctid=config.ctid, image=self.image_path(config.ctid), mountpoint=self.mountpoint(config.ctid),
-                        hostname=config.hostname, ips=config.ips, cgroup_procs=tuple(procs), console_fd=console,
+                        hostname=config.hostname, ips=config.ips, cgroup_join_files=tuple(procs), console_fd=console,
                         status_fd=status_w, go_fd=go_r, seccomp_bpf=security.seccomp_program(),
                         die_with_parent=die_with_parent)
         try:
@@ -409,7 +409,7 @@ class Engine:
         ct = self.get(ctid)
         if ct.state is None:
             raise Conflict(f"CT {ctid} is not running (vz start {ctid})")
-        return join.exec_in(ct.state, resources.cgroup(ctid).procs_files, argv, stdio, tty, environment)
+        return join.exec_in(ct.state, resources.cgroup(ctid).self_join_files, argv, stdio, tty, environment)
 
 
 def _given(value, old):  # type: ignore[no-untyped-def]

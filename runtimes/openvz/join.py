@@ -95,7 +95,7 @@ def _exec_child(procs: Sequence[Path], pidfd: int, root_fd: int, stdio: tuple[in
         os.setsid()  # its own session: the caller forwards signals, a tty becomes its terminal
         for target, fd in enumerate(stdio):
             os.dup2(fd, target)
-        for path in procs:
+        for path in procs:  # Cgroup.self_join_files: the writer moves itself
             path.write_text("0")
         step = "setns"
         linux.setns(pidfd, ALL_NAMESPACES)
