@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 
 from runtimes import Image
@@ -144,7 +146,7 @@ def test_interactive_terminal_with_ctrl_c_and_ctrl_d(busybox: str) -> None:
         out = read_until(fd, b"42")
         assert b"/dev/pts/" in out or b"/dev/console" in out
         os.write(fd, b"sleep 30\r")
-        time.sleep(0.5)
+        _wait_for_descendant(pid, "sleep")  # a Ctrl-C typed before sleep runs would only clear the line
         os.write(fd, b"\x03")  # Ctrl-C: SIGINT for sleep, from the container's own terminal
         os.write(fd, b"echo after-ctrl-c\r")
         read_until(fd, b"after-ctrl-c\r\n")
@@ -177,6 +179,21 @@ def test_sigkill_of_box_kills_its_container_and_the_next_box_command_cleans_up(b
     while box("ps", "-a", "-q").stdout and time.monotonic() < deadline:
         time.sleep(0.1)
     assert box("ps", "-a", "-q").stdout == "", "the --rm container was removed once it was seen dead"
+
+
+def _wait_for_descendant(pid: int, name: str, timeout: float = 20) -> None:
+    """Until a process called ``name`` runs under ``pid`` (container processes are host processes too)."""
+    def names() -> set[str]:
+        found = set()
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):  # a short-lived one may be gone already
+                found.add(child.name())
+        return found
+
+    deadline = time.monotonic() + timeout
+    while name not in names():
+        assert time.monotonic() < deadline, f"{name} never started under {pid}"
+        time.sleep(0.02)
 
 
 def _wait_for_running(timeout: float = 15) -> None:
