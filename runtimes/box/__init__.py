@@ -10,6 +10,8 @@ Where to look:
 - ``network.py``    loopback up in the new network namespace
 - ``init.c``        box-init, PID 1 of every container: reaps zombies, forwards signals
 - ``images.py``     the OCI image-layout store; ``state.py`` containers on disk
+- ``pull.py``       `box pull`: ``reference.py`` (names), ``registry.py`` + ``auth.py`` (the
+                    distribution API, tokens), ``layers.py`` (safe unpacking, whiteouts)
 - ``runtime.py``    box as a runtime of the benchmark suite; ``cli.py`` the `box` command
 """
 

@@ -5,12 +5,16 @@
       index.json                      one manifest descriptor per tag
       blobs/sha256/<hex>              layer tarballs, image configs, manifests
       layers/<hex>/                   each layer unpacked once, named by its diff_id
+      downloads/                      blobs of a pull in progress (pull.py), kept to resume
 
 This is the OCI image-layout spec (image-layout.md): a directory any OCI tool
 can read. An image is a *manifest* naming a *config* and its *layers*, each by
 the sha256 of its bytes, so the same bytes are stored once however many tags
 point at them. Containers start from ``layers/``: OverlayFS stacks those
 directories read-only, so unpacking happens once per layer, not per container.
+A layer blob is a tar (``box import``) or a gzip'd tar (pulled), so its
+directory is named by the sha256 of the uncompressed tar, the config's
+``diff_id``; layers.py unpacks it, whiteouts included.
 """
 
 from __future__ import annotations
@@ -31,31 +35,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from runtimes.box import reference
 from runtimes.box.errors import BoxError, Conflict, NoSuchImage
 
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
 MEDIA_LAYER = "application/vnd.oci.image.layer.v1.tar"
 REF_ANNOTATION = "org.opencontainers.image.ref.name"
-
-# Docker's reference grammar (distribution/reference), without digests:
-# lower-case path components separated by "/", an optional registry host[:port],
-# and a tag of up to 128 word characters, dots and dashes.
-_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_NAME_RE = re.compile(rf"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*$")
-_TAG_RE = re.compile(r"^[\w][\w.-]{0,127}$")
+# The digest the registry knows the image by (an index's, for a multi-arch image): Docker's RepoDigests.
+REPO_DIGEST_ANNOTATION = "org.isobench.box.repo-digest"
+NO_TAG = "<none>"
+_ID_RE = re.compile(r"(sha256:)?[0-9a-f]{4,64}")
 
 
 def parse_reference(ref: str) -> tuple[str, str]:
-    """'busybox' → ('busybox', 'latest'); 'host:5000/a/b:1.0' → ('host:5000/a/b', '1.0')."""
-    name, tag = ref, "latest"
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        name, tag = ref[:colon], ref[colon + 1:]
-    if not _NAME_RE.match(name) or not _TAG_RE.match(tag):
-        raise BoxError(f'invalid reference format: "{ref}" (expected NAME[:TAG], lower-case, e.g. busybox:latest)')
-    return name, tag
+    """'busybox' → ('busybox', 'latest'); 'host:5000/a/b:1.0' → ('host:5000/a/b', '1.0') (reference.py's rules)."""
+    parsed = reference.parse(ref)
+    if parsed.digest:
+        raise BoxError(f'invalid reference format: "{ref}": a digest names pulled content; give NAME[:TAG]')
+    return parsed.familiar_name, parsed.tag or reference.DEFAULT_TAG
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,10 +68,12 @@ class Image:
     config: dict
     diff_ids: tuple[str, ...]
     layer_dirs: tuple[Path, ...]
+    layer_blobs: tuple[str, ...] = ()  # the manifest's layer digests (gzip'd for pulled images)
+    repo_digest: str = ""              # set for pulled images
 
     @property
     def ref(self) -> str:
-        return f"{self.repository}:{self.tag}"
+        return f"{self.repository}@{self.repo_digest}" if self.tag == NO_TAG else f"{self.repository}:{self.tag}"
 
     @functools.cached_property
     def size(self) -> int:
@@ -89,22 +89,14 @@ def _hex(digest: str) -> str:
     return digest.split(":", 1)[1]
 
 
-def _safe_members(archive: tarfile.TarFile, into: Path | None = None) -> Iterator[tarfile.TarInfo]:
-    """Refuse members that would write outside the layer or create devices.
+def _safe_members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
+    """Refuse, early, members of an imported tarball that would write outside the layer or create devices.
 
-    Python 3.11.2 has no tarfile extraction filters, so the checks are here:
-    no absolute paths, no "..", no hard link to a path outside, no device,
-    and (when extracting ``into`` a directory) no path through a symlink
-    already extracted, which could point anywhere on the host.
+    No absolute paths, no "..", no hard link to a path outside, no device;
+    layers.py checks again, member by member, when the layer is unpacked.
     """
     for member in archive:
         name = os.path.normpath(member.name)
-        if into is not None:
-            parent = into
-            for part in Path(name).parts[:-1]:
-                parent = parent / part
-                if parent.is_symlink():
-                    raise BoxError(f"layer refused: {member.name!r} goes through the symlink {part!r}")
         if name.startswith(("/", "..")) or "/../" in f"/{name}/":
             raise BoxError(f"layer refused: member {member.name!r} points outside the layer")
         if member.islnk() and os.path.normpath(member.linkname).startswith(("/", "..")):
@@ -128,6 +120,13 @@ class ImageStore:
             layout.write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
 
     # -- low level -------------------------------------------------------
+    @contextmanager
+    def pulling(self) -> Iterator[None]:
+        """Held (shared) while a pull runs: its blobs are not referenced yet, so no garbage collection meanwhile."""
+        with open(self.root / ".gc.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            yield
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One writer at a time: two `box` commands must not both rewrite index.json."""
@@ -156,20 +155,39 @@ class ImageStore:
         return digest
 
     def blob(self, digest: str) -> bytes:
-        return (self.blobs / _hex(digest)).read_bytes()
+        return self.blob_path(digest).read_bytes()
+
+    def blob_path(self, digest: str) -> Path:
+        return self.blobs / _hex(digest)
 
     def layer_dir(self, diff_id: str) -> Path:
         return self.layers / _hex(diff_id)
 
-    def _unpack_layer(self, diff_id: str) -> None:
+    def unpack_aside(self, blob: Path, diff_id: str) -> Path:
+        """Unpack a layer blob into a staging directory under layers/; the caller renames or deletes it.
+
+        The uncompressed tar must hash to ``diff_id``, the config's word for it.
+        """
+        from runtimes.box import layers  # only when unpacking: not on `box run`'s path
+
+        staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=self.layers))
+        try:
+            actual = layers.unpack(blob, staging, what=f"layer {_hex(diff_id)[:12]}")
+            if actual != diff_id:
+                raise layers.LayerRefused(f"layer {_hex(diff_id)[:12]} refused: its uncompressed content has "
+                                          f"digest {actual}, not the diff_id {diff_id} the image config names")
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return staging
+
+    def _unpack_layer(self, diff_id: str, blob_digest: str | None = None) -> None:
         """Extract the layer blob once into layers/<hex>/ (built aside, then renamed)."""
         target = self.layer_dir(diff_id)
         if target.is_dir():
             return
-        staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=self.layers))
+        staging = self.unpack_aside(self.blob_path(blob_digest or diff_id), diff_id)
         try:
-            with tarfile.open(self.blobs / _hex(diff_id)) as archive:
-                archive.extractall(staging, members=_safe_members(archive, staging), numeric_owner=True)
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -216,24 +234,32 @@ class ImageStore:
         manifest_bytes = json.dumps(manifest, sort_keys=True).encode()
         manifest_digest = self.put_blob(manifest_bytes)
         ref = f"{repository}:{tag}"
+        self.set_tag(ref, {"mediaType": MEDIA_MANIFEST, "digest": manifest_digest, "size": len(manifest_bytes)})
+        return self.resolve(ref)
+
+    def set_tag(self, ref: str, descriptor: dict, repo_digest: str = "") -> None:
+        """Point ``ref`` (``name:tag`` or ``name@digest``) at a stored manifest, replacing what it named before."""
+        annotations = {REF_ANNOTATION: ref, **({REPO_DIGEST_ANNOTATION: repo_digest} if repo_digest else {})}
         with self._locked():
             index = self._index()
             index["manifests"] = [m for m in index["manifests"] if m.get("annotations", {}).get(REF_ANNOTATION) != ref]
-            index["manifests"].append({"mediaType": MEDIA_MANIFEST, "digest": manifest_digest,
-                                       "size": len(manifest_bytes), "annotations": {REF_ANNOTATION: ref}})
+            index["manifests"].append({**descriptor, "annotations": annotations})
             self._write_index(index)
-        return self.resolve(ref)
 
     # -- reading -----------------------------------------------------------
     def _image(self, descriptor: dict) -> Image:
         ref = descriptor["annotations"][REF_ANNOTATION]
-        repository, tag = ref.rsplit(":", 1)
+        repository, tag = ref.split("@")[0], NO_TAG
+        if "@" not in ref:
+            repository, tag = ref.rsplit(":", 1)
         manifest = json.loads(self.blob(descriptor["digest"]))
         config_digest = manifest["config"]["digest"]
         config = json.loads(self.blob(config_digest))
         diff_ids = tuple(config["rootfs"]["diff_ids"])
         return Image(repository, tag, config_digest, descriptor["digest"], config.get("created", ""),
-                     config, diff_ids, tuple(self.layer_dir(d) for d in diff_ids))
+                     config, diff_ids, tuple(self.layer_dir(d) for d in diff_ids),
+                     tuple(layer["digest"] for layer in manifest["layers"]),
+                     descriptor["annotations"].get(REPO_DIGEST_ANNOTATION, ""))
 
     def list(self) -> list[Image]:
         return [self._image(d) for d in self._index()["manifests"] if REF_ANNOTATION in d.get("annotations", {})]
@@ -241,21 +267,24 @@ class ImageStore:
     def resolve(self, ref: str) -> Image:
         """An image by NAME[:TAG], or by (a prefix of at least 4 hex digits of) its ID."""
         images = self.list()
-        if re.fullmatch(r"(sha256:)?[0-9a-f]{4,64}", ref):
+        for image in images:  # a name as stored ("busybox" → "busybox:latest") needs no parsing
+            if image.ref in (ref, f"{ref}:{reference.DEFAULT_TAG}"):
+                return image
+        if _ID_RE.fullmatch(ref):
             wanted = ref if ref.startswith("sha256:") else "sha256:" + ref
             by_id = [i for i in images if i.id.startswith(wanted)]
             if by_id:
                 return by_id[0]
-        repository, tag = parse_reference(ref)
+        wanted = reference.parse(ref)
         for image in images:
-            if (image.repository, image.tag) == (repository, tag):
+            if image.repository == wanted.familiar_name and _matches(image, wanted):
                 return image
         raise NoSuchImage(f"No such image: {ref}")
 
     def lower_dirs(self, image: Image) -> list[Path]:
         """The image's layer directories, top layer first, as overlayfs's lowerdir wants."""
-        for diff_id in image.diff_ids:
-            self._unpack_layer(diff_id)
+        for diff_id, blob in zip(image.diff_ids, image.layer_blobs or image.diff_ids):
+            self._unpack_layer(diff_id, blob)
         return [self.layer_dir(d) for d in reversed(image.diff_ids)]
 
     # -- removing ----------------------------------------------------------
@@ -269,7 +298,7 @@ class ImageStore:
         if image.id in in_use:
             raise Conflict(f"conflict: unable to remove {ref}: image {_hex(image.id)[:12]} is used by a container "
                            "(remove the container first: box rm)")
-        by_id = not ref.startswith(image.repository)
+        by_id = _ID_RE.fullmatch(ref) is not None and image.id.startswith(ref if ":" in ref else f"sha256:{ref}")
         refs = {i.ref for i in self.list() if i.id == image.id} if by_id else {image.ref}
         with self._locked():
             index = self._index()
@@ -279,7 +308,15 @@ class ImageStore:
         return [f"Untagged: {r}" for r in sorted(refs)] + [f"Deleted: {d}" for d in deleted]
 
     def _collect_garbage(self, index: dict) -> list[str]:
-        """Delete blobs and unpacked layers no remaining manifest reaches."""
+        """Delete blobs and unpacked layers no remaining manifest reaches (none while a pull runs)."""
+        with open(self.root / ".gc.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return []  # the next rmi collects them
+            return self._delete_unreachable(index)
+
+    def _delete_unreachable(self, index: dict) -> list[str]:
         live: set[str] = set()
         for descriptor in index["manifests"]:
             manifest = json.loads(self.blob(descriptor["digest"]))
@@ -294,6 +331,13 @@ class ImageStore:
             if not layer.name.startswith(".") and f"sha256:{layer.name}" not in live:
                 shutil.rmtree(layer)
         return deleted
+
+
+def _matches(image: Image, wanted: reference.Reference) -> bool:
+    """By digest: the registry's digest or the manifest's; else by tag."""
+    if wanted.digest:
+        return wanted.digest in (image.repo_digest, image.manifest)
+    return image.tag == (wanted.tag or reference.DEFAULT_TAG)
 
 
 def _read_tarball(path: Path) -> bytes:
