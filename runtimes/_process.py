@@ -173,13 +173,14 @@ class ProcessInstance(Instance):
 class SpawnedInstance(ProcessInstance):
     """A command started on the host with subprocess, in a session of its own."""
 
-    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None) -> None:
+    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None, pass_fds: Sequence[int] = ()) -> None:
         # stderr joins stdout so an error message lands next to the probe lines
         # it explains; start_new_session lets stop() signal the whole tree.
+        # pass_fds: descriptors the command is handed by number (e.g. a namespace for nsenter).
         try:
             self._proc = subprocess.Popen(
                 list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=tuple(pass_fds),
             )
         except OSError as err:
             raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None

@@ -5,6 +5,8 @@ moves itself into a private mount namespace where the empty cgroup v2 mount of
 this hybrid host is detached: crun refuses hybrid layouts ("cgroups in hybrid
 mode not supported"), and doing it here leaves the host untouched. box is
 measured in the same namespace, so both see the same cgroup v1 hierarchies.
+The bundles are the suite's own (``runtimes.peers.oci``): the container box
+makes — namespaces, capabilities, masks, seccomp — in the OCI spec's words.
 
 Prints one JSON object: runtime → list of launch → READY seconds.
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +25,7 @@ from runtimes import InstanceSpec, build_image, probe_argv
 from runtimes._process import SpawnedInstance
 from runtimes.box import linux
 from runtimes.box.runtime import BoxRuntime
+from runtimes.peers import oci
 
 
 def private_mounts_without_cgroup2() -> None:
@@ -34,19 +36,11 @@ def private_mounts_without_cgroup2() -> None:
 
 
 def make_bundle(rootfs: Path, directory: Path, tool: str, args: list[str]) -> Path:
-    """An OCI bundle (runtime-spec config.json + rootfs) with box's namespaces."""
+    """An OCI bundle for ``tool``: a copy of ``rootfs`` and the config.json of box's container (runtimes.peers.oci)."""
     bundle = directory / tool
     bundle.mkdir()
     shutil.copytree(rootfs, bundle / "rootfs", symlinks=True)
-    subprocess.run([tool, "spec"], cwd=bundle, check=True, capture_output=True)
-    config = json.loads((bundle / "config.json").read_text())
-    config["process"]["args"] = args
-    config["process"]["terminal"] = False
-    config["root"]["readonly"] = False
-    kinds = {ns["type"] for ns in config["linux"]["namespaces"]}
-    config["linux"]["namespaces"] += [{"type": "cgroup"}] if "cgroup" not in kinds else []
-    (bundle / "config.json").write_text(json.dumps(config))
-    return bundle
+    return oci.make_bundle(bundle, bundle / "rootfs", args)
 
 
 def time_oci(tool: str, bundle: Path, n: int) -> float:

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from runtimes import Image, InstanceSpec, probe_argv
-from runtimes.libvirt_vm import DEFAULT_MEMORY_MIB, DEFAULT_VCPUS, LibvirtVM
+from runtimes.libvirt_vm import LibvirtVM
+from runtimes.peers.qemu import qemu_argv
 from runtimes.vm_guest import create_overlay
 from runtimes.probe import parse_line
 from runtimes.vm_console import Console
@@ -31,14 +32,8 @@ TARGET_RATIO = 1.15
 
 
 def plain_qemu_argv(vm: LibvirtVM, overlay: Path, console: Path) -> list[str]:
-    """A hand-written direct kernel boot equivalent to the runtime's domain."""
-    accel = ["-machine", "pc,accel=kvm", "-cpu", "host"] if vm.accelerator.name == "kvm" else ["-machine", "pc,accel=tcg"]
-    return [vm.emulator, *accel, "-m", str(DEFAULT_MEMORY_MIB), "-smp", str(DEFAULT_VCPUS),
-            "-nodefaults", "-no-user-config", "-display", "none",
-            "-kernel", str(vm.guest.kernel), "-initrd", str(vm.guest.initramfs),
-            "-append", kernel_cmdline(probe_argv("ready")),
-            "-drive", f"file={overlay},if=virtio,format=qcow2,cache={vm.disk_cache},aio={vm.disk_io}",
-            "-chardev", f"socket,id=console,path={console}", "-serial", "chardev:console", "-no-reboot"]
+    """A hand-written direct kernel boot equivalent to the runtime's domain (the ``qemu`` peer's command line)."""
+    return qemu_argv(vm, overlay, console, kernel_cmdline(probe_argv("ready")))
 
 
 def plain_boot(vm: LibvirtVM, work: Path) -> dict[str, float]:
