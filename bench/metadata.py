@@ -32,7 +32,8 @@ METADATA: dict[str, Key] = {
     "hostname": Key("host"),
     "cpu_model": Key("CPU"),
     "cpu_count": Key("logical CPUs"),
-    "cpu_governor": Key("CPU frequency governor"),
+    "cpu_governor": Key("CPU frequency governor",
+                        lambda v: "none: no cpufreq driver (a VM, or the firmware sets the clock)" if v == "n/a" else v),
     "mem_total_bytes": Key("memory", _mib),
     "os": Key("operating system"),
     "kernel": Key("kernel"),
@@ -42,6 +43,11 @@ METADATA: dict[str, Key] = {
     "python": Key("Python"),
     "isobench": Key("isobench"),
     "image_digest": Key("image digest", lambda v: v[:12]),
+    # Host noise around the session (bench.noise).
+    "load_avg_1m": Key("load average (1 min) at the start"),
+    "load_avg_1m_end": Key("load average (1 min) at the end"),
+    "other_load_percent": Key("CPU busy with other work before the first run", lambda v: f"{v} %"),
+    "cpu_steal_percent": Key("CPU time stolen by the hypervisor during the session", lambda v: f"{v} %"),
 }
 CHECKED = ("hostname", "cpu_model", "kernel", "cgroup_version")
 

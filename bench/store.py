@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from bench.errors import StoreError
+from bench.errors import StoreError, StoreInputError
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, SessionData, SessionInfo, Skip
 
 SCHEMA_VERSION = 2
@@ -97,13 +97,13 @@ class Store:
             self._db = sqlite3.connect(path, timeout=10, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
             reason = err.strerror if isinstance(err, OSError) else str(err)
-            raise StoreError(f"store {path}: cannot open ({reason}); pass --store with a writable path") from None
+            raise StoreInputError(f"store {path}: cannot open ({reason}); pass --store with a writable path") from None
         try:
             self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as err:
             self._db.close()
-            raise StoreError(f"store {path}: not a usable SQLite file ({err}); move it aside or pass --store NEW_PATH") from None
+            raise StoreInputError(f"store {path}: not a usable SQLite file ({err}); move it aside or pass --store NEW_PATH") from None
         except BaseException:
             self._db.close()
             raise
@@ -133,6 +133,12 @@ class Store:
             self._db.execute("BEGIN IMMEDIATE")
             yield self._db
             self._db.execute("COMMIT")
+        except sqlite3.OperationalError as err:  # e.g. "database or disk is full": what was committed stays
+            with contextlib.suppress(sqlite3.Error):
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            raise StoreError(f"store {self.path}: cannot write ({err}); every run stored before is kept; free "
+                             "space on its disk or pass --store with a path on another one") from None
         except BaseException:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
@@ -163,9 +169,14 @@ class Store:
                 (session, utc_now(), command, int(quick), json.dumps(metadata, sort_keys=True)))
         return session
 
-    def finish_session(self, session: str, status: str) -> None:
+    def finish_session(self, session: str, status: str, metadata: dict[str, str] | None = None) -> None:
+        """Mark the session ended; ``metadata`` adds keys known only at the end (e.g. steal time over the session)."""
         with self._transaction():
             self._db.execute("UPDATE sessions SET status = ?, finished_at = ? WHERE id = ?", (status, utc_now(), session))
+            if metadata:
+                (old,) = self._db.execute("SELECT metadata FROM sessions WHERE id = ?", (session,)).fetchone()
+                self._db.execute("UPDATE sessions SET metadata = ? WHERE id = ?",
+                                 (json.dumps({**json.loads(old), **metadata}, sort_keys=True), session))
 
     def record_scenario(self, session: str, info: ScenarioInfo) -> None:
         body = json.dumps({**info.__dict__, "args": list(info.args), "metrics": list(info.metrics)})
@@ -212,7 +223,7 @@ class Store:
         for s in known:
             if s.id == session:
                 return s
-        raise StoreError(f"store {self.path}: no session {session!r}; `bench sessions` lists them")
+        raise StoreInputError(f"store {self.path}: no session {session!r}; `bench sessions` lists them")
 
     def load(self, session: str | None = None) -> SessionData:
         # Imported here, not at the top: the runner never needs pandas, and a

@@ -172,5 +172,6 @@ def guest_memory(guest: dict[str, GuestLine]) -> dict[str, float]:
     if line is None:
         return {}
     figures = {"vm_guest_mem_total_bytes": line.number("mem_total_kib"),
-               "vm_guest_mem_available_bytes": line.number("mem_available_kib")}
+               "vm_guest_mem_available_bytes": line.number("mem_available_kib"),
+               "vm_guest_page_cache_bytes": line.number("cached_kib")}
     return {k: v * 1024 for k, v in figures.items() if v is not None}

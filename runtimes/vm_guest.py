@@ -76,9 +76,12 @@ DISK_INIT = """\
 say() {{ read -r up _ </proc/uptime; echo "GUEST event=$* uptime_s=$up"; }}
 memory() {{
     while read -r key value _; do
-        case $key in MemTotal:) total=$value ;; MemAvailable:) available=$value ;; esac
+        case $key in
+            MemTotal:) total=$value ;; MemAvailable:) available=$value ;;
+            Buffers:) buffers=$value ;; Cached:) cached=$value ;;
+        esac
     done </proc/meminfo
-    say "memory when=$1 mem_total_kib=$total mem_available_kib=$available"
+    say "memory when=$1 mem_total_kib=$total mem_available_kib=$available cached_kib=$((buffers + cached))"
 }}
 mount -t proc proc /proc
 stty -echo </dev/console   # the host's "stop" must not come back as output
