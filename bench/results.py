@@ -61,6 +61,9 @@ class ScenarioInfo:
     repetitions: int
     order: int = 100
     capped: dict[str, int] = dataclasses.field(default_factory=dict)  # runtime → its fewer measured runs
+    chart: str = ""           # startup | memory | density | io | cpu | scorecard; "" in stores older than it
+    description_es: str = ""  # Spanish text for `bench report --lang es`; "" when the file had none
+    note_es: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,21 +7,20 @@ job (``bench.report.write_report``).
 
 from __future__ import annotations
 
-import functools
-import html
-import math
+from collections.abc import Sequence
 
-import pandas as pd
 import plotly.offline
 
 from bench import metadata as md
-from bench.metrics import metric
-from bench.report.charts import metric_figure
 from bench.report.checks import collect_warnings
-from bench.report.summary import runtime_order, summary_table
+from bench.report.context import ReportContext, escape as _e
+from bench.report.i18n import Catalogue
+from bench.report.literature import REFERENCES
+from bench.report.overview import overview_table
+from bench.report.sections import section
+from bench.report.sources import SessionSet
 from bench.report.vm import vm_section
-from bench.results import ScenarioInfo, SessionData
-from bench.runner import SETUP_ITERATION
+from bench.results import SessionData
 from runtimes import BASELINE
 
 _CSS = """
@@ -32,149 +31,101 @@ h1{margin-bottom:.2em} h2{margin-top:2em;border-bottom:2px solid #0072B2;padding
 table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:.92em} th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right}
 th:first-child,td:first-child{text-align:left} th{background:#f4f4f4} .meta td{text-align:left}
 .muted{color:#888} code{background:#f4f4f4;padding:0 .2em}
+.explain{background:#f5faf5;border-left:4px solid #009E73;padding:.6em 1em}
+.refs{border:1px dashed #6b6b6b;padding:.5em 1em;margin:1em 0;font-size:.92em;color:#333} .cite{color:#666}
+table.overview{font-size:1.25em} table.overview td,table.overview th{padding:.45em 1em}
+table.scorecard td,table.scorecard th{text-align:center} table.scorecard td:first-child,table.scorecard th:first-child{text-align:left}
+.sc-pass{background:#d9f2e3;color:#05612f;font-weight:600} .sc-fail{background:#fbdcd6;color:#8f1d08;font-weight:600}
+.sc-mixed{background:#fff0c8;color:#6b4d00} .sc-none{color:#999} table.density td{white-space:nowrap}
+body{font-size:17px}
 """
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text))
-
-
-
-
-def _ratio_cell(row: pd.Series) -> str:
-    if row["runtime"] == BASELINE:
-        return "1× (baseline)"
-    if math.isnan(row["ratio"]):
-        why = f"{BASELINE} is 0" if row["baseline_zero"] else f"no {BASELINE} figure"
-        return f'<span class="muted">– ({why})</span>'
-    text = f"{row['ratio']:.2f}× ± {row['ratio_spread']:.2f}"
-    if row["significant"] is False:
-        text += ' <span class="muted">(not significant)</span>'
-    return text
-
-
-def _metric_table(rows: pd.DataFrame, metric_name: str) -> str:
-    m = metric(metric_name)
-    unit = _e(m.display_unit)
-    head = (f"<tr><th>runtime</th><th>median ({unit})</th><th>IQR ({unit})</th><th>min – max ({unit})</th>"
-            f"<th>runs</th><th>outliers</th><th>vs {BASELINE}</th></tr>")
-    body = []
-    for _, r in rows.iterrows():
-        f = functools.partial(m.format, unit=False)
-        body.append(
-            f"<tr><td>{_e(r['runtime'])}</td><td>{f(r['median'])}</td><td>{f(r['iqr'])}</td>"
-            f"<td>{f(r['min'])} – {f(r['max'])}</td><td>{r['n']}</td><td>{r['outliers']}</td>"
-            f"<td>{_ratio_cell(r)}</td></tr>")
-    return f'<table class="figures">{head}{"".join(body)}</table>'
-
-
-def headline(rows: pd.DataFrame, metric_name: str) -> str:
-    """One sentence a class can read aloud: each runtime's median, and its ratio."""
-    m = metric(metric_name)
-    parts = []
-    for _, r in rows.iterrows():
-        part = f"{r['runtime']} {m.format(r['median'])}"
-        if r["runtime"] != BASELINE and not math.isnan(r["ratio"]):
-            part += f" ({r['ratio']:.2f}× {BASELINE})"
-        parts.append(part)
-    return f"Median {m.label}: " + "; ".join(parts) + "."
-
-
-def _capped(scenario: ScenarioInfo, data: SessionData) -> str:
-    """Which runtimes ran fewer measured runs than the scenario asks, and why."""
-    ran = set(data.runs[data.runs["scenario"] == scenario.name]["runtime"])
-    capped = {name: n for name, n in scenario.capped.items() if name in ran}
-    if not capped:
-        return ""
-    which = ", ".join(f"{_e(name)} ran {n}" for name, n in capped.items())
-    return (f"; {which} only: each of its runs takes seconds (a whole VM boots), so the runtime caps its runs to "
-            "keep the suite within minutes, and its figures rest on fewer runs")
-
-
-def _section(scenario: ScenarioInfo, data: SessionData, summary: pd.DataFrame, order: list[str]) -> str:
-    out = [f'<section id="{_e(scenario.name)}"><h2>{_e(scenario.name)}</h2>',
-           f'<p class="sub">{_e(scenario.description)} — workload: <code>probe {_e(" ".join([scenario.mode, *scenario.args]))}</code>, '
-           f'{scenario.repetitions} runs after {scenario.warmup} warm-up(s) per runtime{_capped(scenario, data)}.</p>']
-    if scenario.note:
-        out.append(f'<p class="note">{_e(scenario.note)}</p>')
-    skipped = [s for s in data.skips if s.scenario == scenario.name]
-    if skipped:
-        out.append("<p class=\"muted\">Not run here: " + "; ".join(f"{_e(s.runtime)} ({_e(s.reason)})" for s in skipped) + "</p>")
-    drawn = 0
-    for metric_name in scenario.metrics:
-        rows = summary[(summary["scenario"] == scenario.name) & (summary["metric"] == metric_name)]
-        if rows.empty:
-            out.append(f'<p class="muted">No {_e(metric(metric_name).label)} figures: every run failed or none ran.</p>')
-            continue
-        rows = rows.set_index("runtime", drop=False).loc[[r for r in order if r in set(rows["runtime"])]]
-        fig = metric_figure(data.samples[data.samples["scenario"] == scenario.name], metric_name, order)
-        out.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{scenario.name}-{metric_name}",
-                               config={"displaylogo": False, "responsive": True}))
-        out.append(f"<p>{_e(headline(rows, metric_name))}</p>")
-        out.append(_metric_table(rows, metric_name))
-        drawn += 1
-    setup = _setup_figures(scenario, data)
-    out += [setup] if setup else []
-    out.append("</section>")
-    return "\n".join(out)
-
-
-def _setup_figures(scenario: ScenarioInfo, data: SessionData) -> str:
-    """Figures a runtime measured once while it was set up (e.g. an OpenVZ-style CT's start)."""
-    rows = data.samples[(data.samples["scenario"] == scenario.name) & (data.samples["iteration"] == SETUP_ITERATION)]
-    if rows.empty:
-        return ""
-    cells = "".join(f"<tr><td>{_e(r.runtime)}</td><td>{_e(metric(r.metric).label)}</td>"
-                    f"<td>{_e(metric(r.metric).format(r.value))}</td></tr>" for r in rows.itertuples())
-    return ('<p>Measured once per scenario, while the runtime was being set up (one sample, so no spread):</p>'
-            f'<table class="setup"><tr><th>runtime</th><th>figure</th><th>value</th></tr>{cells}</table>')
-
-
-def _runtimes_section(data: SessionData, order: list[str]) -> str:
-    rows = []
-    for name in order:
-        info = data.runtimes.get(name)
+def _runtimes_section(ctx: ReportContext) -> str:
+    t, rows = ctx.t, []
+    for name in ctx.order:
+        info = ctx.data.runtimes.get(name)
         if info is None:
             continue
         versions = "; ".join(f"{tool}: {v}" for tool, v in info.versions.items()) or "–"
         rows.append(f"<tr><td>{_e(name)}</td><td>{_e(info.summary)}</td><td>{_e(info.launch)}</td><td>{_e(versions)}</td></tr>")
-    return ('<section id="runtimes"><h2>Runtimes</h2><table class="meta"><tr><th>runtime</th><th>what it is</th>'
-            "<th>how an instance starts</th><th>tools</th></tr>" + "".join(rows) + "</table></section>")
+    return (f'<section id="runtimes"><h2>{t("Runtimes")}</h2><table class="meta"><tr><th>{t("runtime")}</th>'
+            f"<th>{t('what it is')}</th><th>{t('how an instance starts')}</th><th>{t('tools')}</th></tr>"
+            + "".join(rows) + "</table></section>")
 
 
-def _host_section(data: SessionData) -> str:
+def _host_section(data: SessionData, label: str, t: Catalogue) -> str:
     meta = data.info.metadata
-    rows = [f"<tr><td>{_e(md.label(k))}</td><td>{_e(md.format_value(k, v))}</td></tr>" for k, v in meta.items()]
-    return '<section id="host"><h2>Host</h2><table class="meta">' + "".join(rows) + "</table></section>"
+    rows = [f"<tr><td>{_e(t(md.label(k)) if k in md.METADATA else md.label(k))}</td><td>{_e(md.format_value(k, v))}</td></tr>" for k, v in meta.items()]
+    anchor, title = ("host", t("Host")) if not label else (f"host-{_e(label)}", f"{t('Host')}: {_e(label)}")
+    return f'<section id="{anchor}"><h2>{title}</h2><table class="meta">' + "".join(rows) + "</table></section>"
 
 
-def render_html(data: SessionData, generated_at: str) -> str:
-    """The whole report page for one session, as a string."""
-    summary = summary_table(data)
-    order = runtime_order(data)
-    warnings = collect_warnings(data, summary)
-    meta = data.info.metadata
+def _header(ctx: ReportContext, sides: SessionSet, generated_at: str) -> list[str]:
+    t = ctx.t
+    lines = []
+    for side in sides.sides:
+        info, meta = side.data.info, side.data.info.metadata
+        who = f"{_e(side.label)}: " if len(sides.sides) > 1 else ""
+        lines.append(f'<p class="sub">{who}{t("Session")} {_e(info.id)} · {t("started")} {_e(info.started_at)} · '
+                     f'{_e(meta.get("hostname", "?"))}, {_e(meta.get("cpu_model", "?"))}, {t("kernel")} '
+                     f'{_e(meta.get("kernel", "?"))}, cgroup {_e(meta.get("cgroup_version", "?"))} · '
+                     f'{t("report generated")} {_e(generated_at)}</p>')
+    lines.append("<p>" + t("The same workload ran under each runtime: {runtimes}. Every figure is the median of repeated "
+                           "runs after warm-up; ratios are to <b>{b}</b> (a plain process) measured in the same session. "
+                           "Error bars and boxes span the middle half of the runs (Q1–Q3), and each dot is one run.",
+                           runtimes=", ".join(_e(r) for r in ctx.order), b=BASELINE) + "</p>")
+    return lines
+
+
+def _warnings(ctx: ReportContext, sides: SessionSet) -> list[str]:
+    t = ctx.t
+    if len(sides.sides) == 1:
+        return collect_warnings(ctx.data, ctx.summary, t)
+    out = [t("These sessions ran on different hosts ({what}): compare their ratios to native, not their absolute "
+             "figures.", what="; ".join(diffs)) for diffs in [sides.host_differences()] if diffs]
+    for side in sides.sides:
+        side_ctx_summary = ctx.summary[ctx.summary["runtime"].str.endswith(f" · {side.label}")]
+        out += [f"{side.label}: {w}" for w in collect_warnings(side.data, side_ctx_summary, t)]
+    return out
+
+
+def _literature(ctx: ReportContext) -> str:
+    t = ctx.t
+    items = "".join(f'<li><b>{_e(t(r.label))}</b> — {_e(r.citation)}, {_e(t(r.where))}.</li>' for r in REFERENCES)
+    return (f'<section id="literature"><h2>{t("References")}</h2><p class="sub">'
+            + t("Published figures drawn beside this host's as grey dotted lines, stars or hatched bars marked "
+                "ref. [n]. They were measured on other hardware, mostly with KVM, so expect the same order of "
+                "magnitude and the same ranking, not the same numbers.")
+            + f"</p><ol>{items}</ol></section>")
+
+
+def render_html(data: SessionData | Sequence[SessionData], generated_at: str, lang: str = "en") -> str:
+    """The whole report page for one session, or several side by side, as a string."""
+    sides = SessionSet.of([data] if isinstance(data, SessionData) else list(data))
+    merged, summary, order = sides.side_by_side()
+    ctx = ReportContext(data=merged, summary=summary, order=order, t=Catalogue(lang))
+    t = ctx.t
+    title = ", ".join(side.data.info.id for side in sides.sides)
     parts = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>isobench — {_e(data.info.id)}</title><style>{_CSS}</style>",
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>isobench — {_e(title)}</title><style>{_CSS}</style>",
         f'<script type="text/javascript">{plotly.offline.get_plotlyjs()}</script></head><body>',
-        "<h1>isobench: what isolation costs</h1>",
-        f'<p class="sub">Session {_e(data.info.id)} · started {_e(data.info.started_at)} · '
-        f'{_e(meta.get("hostname", "?"))}, {_e(meta.get("cpu_model", "?"))}, kernel {_e(meta.get("kernel", "?"))}, '
-        f'cgroup {_e(meta.get("cgroup_version", "?"))} · report generated {_e(generated_at)}</p>',
-        f'<p>The same workload ran under each runtime: {", ".join(_e(r) for r in order)}. '
-        f"Every figure is the median of repeated runs after warm-up; ratios are to <b>{BASELINE}</b> (a plain process) "
-        "measured in this same session. In charts, the box spans the middle half of the runs, the line is the median, "
-        "and each dot is one run.</p>",
+        f"<h1>{t('isobench: what isolation costs')}</h1>",
+        *_header(ctx, sides, generated_at),
+        overview_table(ctx),
     ]
+    warnings = _warnings(ctx, sides)
     if warnings:
-        parts.append('<div class="warn"><b>Read these first</b><ul>'
+        parts.append(f'<div class="warn"><b>{t("Read these first")}</b><ul>'
                      + "".join(f"<li>{_e(w)}</li>" for w in warnings) + "</ul></div>")
-    parts += [_section(s, data, summary, order) for s in data.scenarios]
-    vm = vm_section(data, summary)
+    parts += [section(s, ctx) for s in merged.scenarios]
+    vm = vm_section(merged, summary, t)
     if vm:
         parts.append(vm)
-    parts.append(_runtimes_section(data, order))
-    parts.append(_host_section(data))
-    parts.append(f'<p class="muted">Command: <code>{_e(data.info.command)}</code></p></body></html>')
+    parts.append(_runtimes_section(ctx))
+    parts += [_host_section(side.data, side.label if len(sides.sides) > 1 else "", t) for side in sides.sides]
+    parts.append(_literature(ctx))
+    commands = "; ".join(side.data.info.command for side in sides.sides)
+    parts.append(f'<p class="muted">{t("Command")}: <code>{_e(commands)}</code></p></body></html>')
     return "\n".join(parts)

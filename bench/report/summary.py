@@ -15,7 +15,7 @@ from bench.stats import is_significant, ratio, summarize
 from runtimes import BASELINE
 
 COLUMNS = ["scenario", "metric", "runtime", "n", "median", "q1", "q3", "iqr", "min", "max",
-           "low_whisker", "high_whisker", "outliers", "relative_iqr", "ratio", "ratio_spread", "baseline_zero", "significant"]
+           "low_whisker", "high_whisker", "outliers", "relative_iqr", "ratio", "ratio_spread", "baseline_zero", "significant", "is_baseline"]
 
 
 def runtime_order(data: SessionData) -> list[str]:
@@ -45,6 +45,7 @@ def summary_table(data: SessionData) -> pd.DataFrame:
                 "ratio_spread": 0.0 if runtime == BASELINE else (r.spread if r else math.nan),
                 "baseline_zero": base is not None and base.median == 0,
                 "significant": sig,
+                "is_baseline": runtime == BASELINE,
             })
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from bench.metrics import metric
+from bench.report.context import chart_of
 from bench.results import SessionData
 from runtimes import BASELINE
 
@@ -20,6 +21,8 @@ def summary_rows(data: SessionData, summary: pd.DataFrame) -> list[tuple[str, ..
     """One row per charted figure and runtime, in display units."""
     rows: list[tuple[str, ...]] = []
     for scenario in data.scenarios:
+        if chart_of(scenario) in ("density", "scorecard"):
+            continue  # figures across different N, or yes/no answers: the HTML report's tables show them
         for name in scenario.metrics:
             m = metric(name)
             part = summary[(summary["scenario"] == scenario.name) & (summary["metric"] == name)]

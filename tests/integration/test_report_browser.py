@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from bench.report import write_report
+from bench.report import write_report, write_side_by_side
 from bench.runner import RunOptions, run_suite
 from bench.scenario import select
 from bench.store import Store
 from runtimes import Image
 from tests.envcheck import require_tool
 
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded-session.sqlite"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000")
@@ -44,16 +46,43 @@ def report(tmp_path_factory: pytest.TempPathFactory, image: Image) -> tuple[Path
     with Store(out / "isobench.sqlite") as store:
         run_suite(scenarios, store, image, RunOptions(quick=True, repetitions=3))
         page = write_report(store, out)
-    return page, sum(len(s.metrics) for s in scenarios)
+    # start-up and CPU: a chart per figure; memory (stacked) and I/O (grouped ratios): one chart each
+    charts = [*(f"chart-startup-{m}" for m in scenarios[0].metrics), "chart-memory",
+              *(f"chart-cpu-{m}" for m in scenarios[2].metrics), "chart-io"]
+    return page, charts
 
 
-def test_report_opens_offline_with_no_javascript_error_and_draws_every_chart(report: tuple[Path, int], tmp_path: Path) -> None:
-    page, n_charts = report
+def _drawn_charts(dom: str) -> list[str]:
+    """Ids of the chart divs in which plotly drew its SVG."""
+    return re.findall(r'<div id="(chart-[^"]+)"[^>]*class="[^"]*js-plotly-plot', dom)
+
+
+def test_report_opens_offline_with_no_javascript_error_and_draws_every_chart(report: tuple[Path, list[str]],
+                                                                             tmp_path: Path) -> None:
+    page, charts = report
     html = page.read_text()
     assert "<script src=" not in html, "self-contained: no external script"
+    assert len(html.encode()) < 10 * 2**20, "under 10 MB"
     dom, errors = open_in_chromium(page, tmp_path / "profile")
     assert errors == []
-    assert dom.count('class="main-svg"') >= n_charts, "plotly drew an SVG for every chart"
-    assert dom.count('class="figures"') == n_charts
+    in_page = re.findall(r'<div id="(chart-[^"]+)"', html)  # every chart, the VM's phases included when it ran
+    assert set(charts) <= set(in_page)
+    assert sorted(_drawn_charts(dom)) == sorted(in_page), "plotly drew every chart of the page"
+    assert dom.count('class="main-svg"') >= len(charts), "plotly drew an SVG for every chart"
+    assert re.search(r'<section id="overview">.*?<table class="overview">', dom, re.DOTALL), "the summary table"
     for scenario in ("startup", "memory", "cpu", "io"):
         assert f'id="{scenario}"' in dom
+
+
+def test_spanish_side_by_side_report_of_recorded_sessions_opens_without_errors(tmp_path: Path) -> None:
+    """Two copies of the recorded session side by side, in Spanish: every chart drawn, no script error."""
+    store = tmp_path / "isobench.sqlite"
+    shutil.copyfile(RECORDED, store)
+    with Store(store) as s:
+        data = s.load()
+    page = write_side_by_side([data, data], tmp_path / "reports", lang="es")
+    dom, errors = open_in_chromium(page, tmp_path / "profile")
+    assert errors == []
+    assert sorted(_drawn_charts(dom)) == ["chart-cpu-cpu_cpu_s", "chart-cpu-cpu_elapsed_s", "chart-memory",
+                                          "chart-startup-exit_s", "chart-startup-ready_s"]
+    assert "La sesión de un vistazo" in dom and "<td>chroot · B</td>" in dom

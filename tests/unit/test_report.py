@@ -31,6 +31,7 @@ import pytest
 from bench import metadata as md
 from bench.report import render_html, summary_table
 from bench.report.checks import collect_warnings
+from bench.metrics import metric
 from bench.report.text import HEADER, summary_rows
 from bench.results import RunRecord, ScenarioInfo, SessionData, Skip
 from bench.store import Store
@@ -161,13 +162,39 @@ def test_report_has_a_section_per_scenario_in_order(data, page):
         assert html.escape(s.note) in _section(page, s.name)
 
 
-def test_report_has_one_chart_per_charted_metric(data, page):
-    charted = [(s.name, m) for s in data.scenarios for m in s.metrics]
-    for scenario, metric_name in charted:
+def test_report_draws_each_scenario_with_the_chart_its_question_needs(data, page):
+    # startup: one distribution chart per figure; memory: one stacked chart; cpu: one bar chart per figure
+    expected = {"startup": ["chart-startup-ready_s", "chart-startup-exit_s"], "memory": ["chart-memory"],
+                "cpu": ["chart-cpu-cpu_elapsed_s", "chart-cpu-cpu_cpu_s"]}
+    for scenario, ids in expected.items():
         section = _section(page, scenario)
-        assert section.count(f'<div id="chart-{scenario}-{metric_name}"') == 1
-    assert page.count('class="plotly-graph-div"') == len(charted)
+        for div in ids:
+            assert section.count(f'<div id="{div}"') == 1, div
+        assert 'class="explain"' in section, "every section explains its chart for students"
+    assert page.count('class="plotly-graph-div"') == sum(len(ids) for ids in expected.values())
     assert 'id="chart-startup-cleanup_s"' not in page  # recorded, but not asked for by the scenario
+    memory = _section(page, "memory")
+    assert "the workload&#x27;s own memory" in memory and "isolation overhead" in memory  # the stacked parts
+
+
+def test_first_screen_summarises_each_runtime(data, page):
+    overview = page[page.index('<section id="overview">'):page.index("</section>", page.index('<section id="overview">'))]
+    assert page.index('<section id="overview">') < page.index('<section id="startup">')
+    table = summary_table(data).set_index(["scenario", "metric", "runtime"])
+    for runtime in ("native", "chroot"):
+        ready = table.loc[("startup", "ready_s", runtime), "median"]
+        pss = table.loc[("memory", "host_pss_bytes", runtime), "median"]
+        assert re.search(rf"<tr><td>{runtime}</td><td>{re.escape(metric('ready_s').format(ready))}</td>"
+                         rf"<td>{re.escape(metric('host_pss_bytes').format(pss))}</td>", overview), runtime
+    assert overview.count("<tr><td>") == 2
+
+
+def test_published_figures_are_marked_as_references_with_citations(page):
+    startup = _section(page, "startup")
+    assert "What the literature measured — other hardware, not this host" in startup
+    assert "Firecracker project, SPECIFICATION.md" in startup and "ref. [1]" in startup
+    refs = _section(page, "literature")
+    assert "Felter" in refs and "Agache" in refs and "containers/crun" in refs
 
 
 def test_report_shows_the_host_metadata(data, page):
@@ -188,7 +215,8 @@ def test_report_shows_the_host_metadata(data, page):
 def test_report_lists_the_warnings_first(data, page):
     match = re.search(r'<div class="warn"><b>Read these first</b><ul>(.*?)</ul></div>', page)
     assert match, "no warnings block"
-    assert page.index('<div class="warn">') < page.index("<section")
+    # right under the first screen's summary, before any scenario's figures
+    assert page.index('<section id="overview">') < page.index('<div class="warn">') < page.index('<section id="startup">')
     items = re.findall(r"<li>(.*?)</li>", match.group(1))
     assert items == [html.escape(w) for w in collect_warnings(data, summary_table(data))]
     assert any(i.startswith("Quick mode: few repetitions") and "run without --quick" in i for i in items)
@@ -261,7 +289,8 @@ def test_warnings_name_each_problem_and_its_fix(partial):
     warnings = collect_warnings(partial, summary_table(partial))
     assert warnings == [
         "This session did not finish (status: interrupted); it shows the runs completed before it stopped.",
-        "CPU frequency governor is 'powersave': timings may vary with clock changes; set it to 'performance'.",
+        "CPU frequency governor is 'powersave': timings may vary with clock changes; set it to 'performance' "
+        "(cpupower frequency-set -g performance).",
         "box did not run in startup: box is not built. Fix: make box",
         "chroot failed 1 run(s) of startup: timed out after 60 s",
         "startup: few runs for native (3); use --repetitions 10 or more.",

@@ -1,0 +1,531 @@
+"""Spanish text of the report, keyed by its English (see bench.report.i18n).
+
+Metric labels and descriptions (bench.metrics), host metadata labels (bench.metadata), the literature
+(bench.report.literature) and the report's own sentences. A key missing here is shown in English;
+a few are the same in both languages (CPU, Python) and are listed so that none counts as missing.
+"""
+
+ES: dict[str, str] = {
+    'lower is better':
+        'menos es mejor',
+    'higher is better':
+        'más es mejor',
+    "above this chart's scale":
+        'por encima de la escala de este gráfico',
+    "below this chart's scale":
+        'por debajo de la escala de este gráfico',
+    'Host memory per idle instance (MiB, medians) — lower is better':
+        'Memoria del anfitrión por instancia inactiva (MiB, medianas) — menos es mejor',
+    'Density: N idle instances side by side (medians, Q1–Q3)':
+        'Densidad: N instancias inactivas a la vez (medianas, Q1–Q3)',
+    'Each I/O figure as a ratio to native (1× = the same as native)':
+        'Cada cifra de E/S como razón respecto a native (1× = igual que native)',
+    ', log scale':
+        ', escala logarítmica',
+    'baseline':
+        'referencia',
+    'instances (N)':
+        'instancias (N)',
+    'ratio to native':
+        'razón respecto a native',
+    'median':
+        'mediana',
+    'published, not measured here':
+        'publicado, no medido aquí',
+    'This session did not finish (status: {status}); it shows the runs completed before it stopped.':
+        'Esta sesión no terminó (estado: {status}); muestra las ejecuciones completadas antes de que se detuviera.',
+    'Quick mode: few repetitions and small workloads. Good for a check, not for conclusions; run without --quick.':
+        'Modo rápido: pocas repeticiones y cargas pequeñas. Sirve para comprobar, no para sacar conclusiones; ejecútelo sin --quick.',
+    "This host is itself a virtual machine: every figure includes its hypervisor's overhead and noise.":
+        'Este anfitrión es a su vez una máquina virtual: cada cifra incluye la sobrecarga y el ruido de su hipervisor.',
+    ' Fix: {fix}':
+        ' Solución: {fix}',
+    '{runtime} failed {count} run(s) of {scenario}: {reason}':
+        '{runtime} falló {count} ejecución(es) de {scenario}: {reason}',
+    "CPU frequency governor is '{governor}': timings may vary with clock changes; set it to 'performance' (cpupower frequency-set -g performance).":
+        "El gobernador de frecuencia de la CPU es '{governor}': los tiempos pueden variar con los cambios de reloj; póngalo en 'performance' (cpupower frequency-set -g performance).",
+    'Other work was running: the load average was {load} on {cpus:.0f} CPUs when the session started{busy}, so runs competed for the CPU. Close other programs (and stop other benchmarks) and run again.':
+        'Había otro trabajo en marcha: la carga media era {load} con {cpus:.0f} CPU al empezar la sesión{busy}, así que las ejecuciones compitieron por la CPU. Cierre otros programas (y pare otras pruebas) y vuelva a ejecutar.',
+    ', {p:.0f} % of the CPUs busy with other work just before the first run':
+        ', con un {p:.0f} % de las CPU ocupadas en otro trabajo justo antes de la primera ejecución',
+    'The hypervisor under this host took {steal:.1f} % of its CPU time (steal time) during the session: other guests on the same machine slowed the runs. Run on bare metal or a quieter host.':
+        'El hipervisor bajo este anfitrión se llevó un {steal:.1f} % de su tiempo de CPU (tiempo robado, steal) durante la sesión: otros invitados de la misma máquina frenaron las ejecuciones. Use una máquina física o un anfitrión más tranquilo.',
+    "{name}: the VM ran under software emulation (TCG), not hardware virtualisation (KVM): QEMU translated every guest instruction, so its start-up and I/O figures are many times slower than a real VM's, and its CPU figure shows how well QEMU translates this one loop, not what a VM costs. Fix: run on a host where KVM works (bare metal, or a VM with nested virtualisation).":
+        '{name}: la VM funcionó con emulación por software (TCG), no con virtualización por hardware (KVM): QEMU tradujo cada instrucción del invitado, así que sus cifras de arranque y de E/S son muchas veces más lentas que las de una VM real, y su cifra de CPU muestra lo bien que QEMU traduce este bucle, no lo que cuesta una VM. Solución: use un anfitrión donde funcione KVM (máquina física, o una VM con virtualización anidada).',
+    '{runtime} did not run in {scenario}: {reason}.':
+        '{runtime} no se ejecutó en {scenario}: {reason}.',
+    '{scenario}: few runs for {which}; use --repetitions {n} or more.':
+        '{scenario}: pocas ejecuciones para {which}; use --repetitions {n} o más.',
+    '{scenario}: high spread (IQR as a share of the median) for {which}; close other programs, fix the CPU governor, or add repetitions.':
+        '{scenario}: dispersión alta (IQR como fracción de la mediana) en {which}; cierre otros programas, fije el gobernador de la CPU o añada repeticiones.',
+    'These sessions ran on different hosts ({what}): compare their ratios to native, not their absolute figures.':
+        'Estas sesiones se ejecutaron en anfitriones distintos ({what}): compare sus razones respecto a native, no sus cifras absolutas.',
+    'Host':
+        'Anfitrión',
+    "Published figures drawn beside this host's as grey dotted lines, stars or hatched bars marked ref. [n]. They were measured on other hardware, mostly with KVM, so expect the same order of magnitude and the same ranking, not the same numbers.":
+        'Cifras publicadas dibujadas junto a las de este anfitrión como líneas grises punteadas, estrellas o barras rayadas marcadas ref. [n]. Se midieron en otro hardware, casi siempre con KVM: espere el mismo orden de magnitud y la misma clasificación, no las mismas cifras.',
+    'The same workload ran under each runtime: {runtimes}. Every figure is the median of repeated runs after warm-up; ratios are to <b>{b}</b> (a plain process) measured in the same session. Error bars and boxes span the middle half of the runs (Q1–Q3), and each dot is one run.':
+        'La misma carga de trabajo se ejecutó en cada entorno: {runtimes}. Cada cifra es la mediana de ejecuciones repetidas tras el calentamiento; las razones son respecto a <b>{b}</b> (un proceso normal) medido en la misma sesión. Las barras de error y las cajas abarcan la mitad central de las ejecuciones (Q1–Q3), y cada punto es una ejecución.',
+    'isobench: what isolation costs':
+        'isobench: lo que cuesta el aislamiento',
+    'Command':
+        'Comando',
+    'Runtimes':
+        'Entornos de ejecución',
+    'runtime':
+        'entorno',
+    'what it is':
+        'qué es',
+    'how an instance starts':
+        'cómo arranca una instancia',
+    'tools':
+        'herramientas',
+    'Session':
+        'Sesión',
+    'started':
+        'iniciada',
+    'kernel':
+        'núcleo',
+    'report generated':
+        'informe generado',
+    'References':
+        'Referencias',
+    'Read these first':
+        'Lea esto primero',
+    'start-up (launch → READY)':
+        'arranque (lanzamiento → READY)',
+    'memory per instance (host PSS)':
+        'memoria por instancia (PSS en el anfitrión)',
+    'I/O speed vs native':
+        'velocidad de E/S frente a native',
+    'isolation checks passed':
+        'comprobaciones de aislamiento superadas',
+    'The session at a glance':
+        'La sesión de un vistazo',
+    'Medians of this session. I/O: the geometric mean over the I/O figures of each one’s speed relative to native (1× = native, 0.5× = half its speed). Isolation: checks blocked in every run, of those run. – : not measured in this session.':
+        'Medianas de esta sesión. E/S: la media geométrica, sobre las cifras de E/S, de la velocidad de cada una respecto a native (1× = native, 0,5× = la mitad de rápido). Aislamiento: comprobaciones bloqueadas en todas las ejecuciones, de las que se hicieron. – : no medido en esta sesión.',
+    'blocked in {p:.0%} of runs':
+        'bloqueado en el {p:.0%} de las ejecuciones',
+    'not run':
+        'no ejecutado',
+    'isolated':
+        'aislado',
+    'not isolated':
+        'no aislado',
+    'check':
+        'comprobación',
+    'score':
+        'puntuación',
+    '; {which} only: each of its runs takes seconds (a whole VM boots), so the runtime caps its runs to keep the suite within minutes, and its figures rest on fewer runs':
+        '; {which} solamente: cada una de sus ejecuciones tarda segundos (arranca una VM entera), así que el entorno limita sus ejecuciones para que la batería dure minutos, y sus cifras se basan en menos ejecuciones',
+    '{name} ran {n}':
+        '{name} hizo {n}',
+    'What the literature measured — other hardware, not this host':
+        'Lo que midió la literatura — otro hardware, no este anfitrión',
+    'Measured once per scenario, while the runtime was being set up (one sample, so no spread):':
+        'Medido una vez por escenario, mientras se preparaba el entorno (una muestra, así que sin dispersión):',
+    'figure':
+        'cifra',
+    'value':
+        'valor',
+    'workload: <code>probe {w}</code>, {n} runs after {k} warm-up(s) per runtime':
+        'carga: <code>probe {w}</code>, {n} ejecuciones tras {k} de calentamiento por entorno',
+    'What this shows':
+        'Qué muestra esto',
+    'No density figures: no run recorded how many instances it started.':
+        'No hay cifras de densidad: ninguna ejecución registró cuántas instancias arrancó.',
+    'medians':
+        'medianas',
+    'Checked:':
+        'Comprobado:',
+    'No {label} figures: every run failed or none ran.':
+        'No hay cifras de {label}: todas las ejecuciones fallaron o no se ejecutó ninguna.',
+    'No isolation checks were recorded.':
+        'No se registró ninguna comprobación de aislamiento.',
+    'Not run here:':
+        'No se ejecutó aquí:',
+    'Median {label}: {parts}.':
+        'Mediana de {label}: {parts}.',
+    '1× (baseline)':
+        '1× (referencia)',
+    '{b} is 0':
+        '{b} es 0',
+    'no {b} figure':
+        'sin cifra de {b}',
+    'min – max':
+        'mín – máx',
+    'runs':
+        'ejecuciones',
+    'outliers':
+        'atípicos',
+    'vs {b}':
+        'frente a {b}',
+    'not significant':
+        'no significativo',
+    ' (launch → READY median: {v})':
+        ' (mediana de lanzamiento → READY: {v})',
+    'the phases add up to {v}':
+        'las fases suman {v}',
+    "{runtime}'s own work before QEMU runs takes {own}; QEMU starting while libvirt configures it takes {start}. Everything after that — firmware, kernel, initramfs, probe — is the guest booting, which a hand-started QEMU pays too.":
+        'El trabajo propio de {runtime} antes de que QEMU se ejecute tarda {own}; el arranque de QEMU mientras libvirt lo configura tarda {start}. Todo lo demás — firmware, núcleo, initramfs, sonda — es el invitado arrancando, que un QEMU lanzado a mano también paga.',
+    'launch → READY, phase by phase (ms, medians)':
+        'lanzamiento → READY, fase a fase (ms, medianas)',
+    'phase':
+        'fase',
+    'what happens':
+        'qué ocurre',
+    'share':
+        'proporción',
+    "; the host pays {v} for the whole VM (QEMU's PSS)":
+        '; el anfitrión paga {v} por toda la VM (el PSS de QEMU)',
+    'hardware virtualisation (KVM)':
+        'virtualización por hardware (KVM)',
+    'software emulation (TCG)':
+        'emulación por software (TCG)',
+    'Inside the VM: where the start-up time goes':
+        'Dentro de la VM: a dónde va el tiempo de arranque',
+    "launch → READY in the {scenario} scenario, split into the phases a VM goes through (medians of each phase, so they add up to about the median total). Host-side moments come from the host's clock; the guest kernel's start comes from the guest's own clock, so that split is good to about 10 ms.":
+        'lanzamiento → READY en el escenario {scenario}, dividido en las fases por las que pasa una VM (medianas de cada fase, así que suman aproximadamente la mediana total). Los momentos del lado del anfitrión vienen de su reloj; el inicio del núcleo invitado viene del reloj del propio invitado, así que esa división es precisa a unos 10 ms.',
+    "In the {scenario} scenario, {runtime}'s guest sees {total}, of which {available} is still available while the probe holds still":
+        'En el escenario {scenario}, el invitado de {runtime} ve {total}, de los que {available} siguen disponibles mientras la sonda está quieta',
+    'Disk':
+        'Disco',
+    '{name} ran under {how}':
+        '{name} se ejecutó con {how}',
+    'launch → READY':
+        'lanzamiento → READY',
+    "from the launch call until the host reads the probe's ready line":
+        'desde la llamada de lanzamiento hasta que el anfitrión lee la línea de «listo» de la sonda',
+    'launch → exited':
+        'lanzamiento → terminado',
+    'from the launch call until the workload has exited and been reaped':
+        'desde la llamada de lanzamiento hasta que la carga ha terminado y ha sido recogida',
+    'launch → cleaned up':
+        'lanzamiento → limpiado',
+    "until the instance's every resource is released":
+        'hasta que se libera cada recurso de la instancia',
+    'host memory (PSS)':
+        'memoria del anfitrión (PSS)',
+    'proportional set size of every host process of the instance':
+        'tamaño proporcional (PSS) de cada proceso del anfitrión de la instancia',
+    "the workload's own memory":
+        'memoria propia de la carga',
+    "PSS of the probe's own process (or its RSS, read inside a VM)":
+        'PSS del propio proceso de la sonda (o su RSS, leído dentro de una VM)',
+    'isolation overhead':
+        'sobrecarga del aislamiento',
+    'host PSS minus what the workload itself uses':
+        'PSS en el anfitrión menos lo que usa la propia carga',
+    'isolation: runtime processes':
+        'aislamiento: procesos del entorno',
+    "PSS of the instance's host processes beside the workload (box-init, a CT's init, QEMU itself without the guest's RAM)":
+        'PSS de los procesos de la instancia en el anfitrión aparte de la carga (box-init, el init de un CT, el propio QEMU sin la RAM del invitado)',
+    'isolation: guest kernel and its caches':
+        'aislamiento: núcleo invitado y sus cachés',
+    "a VM's guest RAM in use (PSS of QEMU's guest memory) minus the workload's own: the guest kernel, its page cache, its init":
+        'RAM del invitado en uso en una VM (PSS de la memoria del invitado en QEMU) menos la de la carga: el núcleo invitado, su caché de páginas, su init',
+    'isolation: host page cache':
+        'aislamiento: caché de páginas del anfitrión',
+    "page cache charged to the instance's cgroup (files it read or wrote); not part of PSS":
+        'caché de páginas cargada al cgroup de la instancia (ficheros que leyó o escribió); no forma parte del PSS',
+    'cgroup anonymous memory':
+        'memoria anónima del cgroup',
+    "anonymous memory charged to the instance's cgroup":
+        'memoria anónima cargada al cgroup de la instancia',
+    'cgroup page cache':
+        'caché de páginas del cgroup',
+    "page cache charged to the instance's cgroup":
+        'caché de páginas cargada al cgroup de la instancia',
+    'fixed CPU work, wall time':
+        'trabajo fijo de CPU, tiempo real',
+    "the probe's fixed integer work, timed inside":
+        'el trabajo fijo con enteros de la sonda, cronometrado dentro',
+    'fixed CPU work, CPU time':
+        'trabajo fijo de CPU, tiempo de CPU',
+    'user + system CPU time of that work':
+        'tiempo de CPU de usuario + sistema de ese trabajo',
+    'touch N MiB':
+        'tocar N MiB',
+    'time to fault in every page of the allocation':
+        'tiempo para provocar el fallo de cada página de la reserva',
+    "sequential write (fsync'd)":
+        'escritura secuencial (con fsync)',
+    '1 MiB blocks, one fsync at the end':
+        'bloques de 1 MiB, un fsync al final',
+    'sequential read (O_DIRECT)':
+        'lectura secuencial (O_DIRECT)',
+    '1 MiB blocks, bypassing the page cache':
+        'bloques de 1 MiB, saltando la caché de páginas',
+    '4 KiB random read':
+        'lectura aleatoria de 4 KiB',
+    'queue depth 1, O_DIRECT':
+        'profundidad de cola 1, O_DIRECT',
+    '4 KiB random read p50':
+        'lectura aleatoria de 4 KiB p50',
+    'median latency of one read':
+        'latencia mediana de una lectura',
+    '4 KiB random read p99':
+        'lectura aleatoria de 4 KiB p99',
+    '99th percentile latency of one read':
+        'percentil 99 de la latencia de una lectura',
+    '4 KiB write + fsync p50':
+        'escritura de 4 KiB + fsync p50',
+    'median latency':
+        'latencia mediana',
+    '4 KiB write + fsync p99':
+        'escritura de 4 KiB + fsync p99',
+    '99th percentile latency':
+        'percentil 99 de la latencia',
+    'instances at once':
+        'instancias a la vez',
+    'how many idle instances ran side by side in this step':
+        'cuántas instancias inactivas se ejecutaron a la vez en este paso',
+    'launch → all N ready':
+        'lanzamiento → las N listas',
+    'from the first launch call until every one of the N instances is ready':
+        'desde la primera llamada de lanzamiento hasta que cada una de las N instancias está lista',
+    'stop → all N cleaned up':
+        'parada → las N limpiadas',
+    'from the first stop until all N instances are gone and every resource is released':
+        'desde la primera parada hasta que las N instancias han desaparecido y se ha liberado cada recurso',
+    'host memory used (MemAvailable drop)':
+        'memoria del anfitrión usada (caída de MemAvailable)',
+    "how much /proc/meminfo MemAvailable fell while the N instances ran: the whole host's view":
+        'cuánto bajó MemAvailable de /proc/meminfo mientras se ejecutaban las N instancias: la visión de todo el anfitrión',
+    'host memory (summed PSS)':
+        'memoria del anfitrión (PSS sumado)',
+    'PSS of every host process of the N instances, each counted once':
+        'PSS de cada proceso del anfitrión de las N instancias, cada uno contado una vez',
+    'host memory per instance':
+        'memoria del anfitrión por instancia',
+    'the MemAvailable drop divided by N':
+        'la caída de MemAvailable dividida entre N',
+    'VM: disk overlay':
+        'VM: disco superpuesto',
+    "the instance's copy-on-write disk (qemu-img) and console socket":
+        'el disco copy-on-write de la instancia (qemu-img) y el socket de consola',
+    'VM: libvirt before QEMU':
+        'VM: libvirt antes de QEMU',
+    "from createXML until QEMU's process exists: libvirt's own work":
+        'desde createXML hasta que existe el proceso de QEMU: el trabajo propio de libvirt',
+    'VM: QEMU start':
+        'VM: arranque de QEMU',
+    'QEMU builds the machine; libvirt sets it up over QMP (it checks the guest CPU feature by feature), then starts the CPU':
+        'QEMU construye la máquina; libvirt la configura por QMP (comprueba la CPU invitada característica a característica) y después arranca la CPU',
+    'VM: firmware':
+        'VM: firmware',
+    'BIOS, loading the kernel and initramfs, the kernel unpacking itself':
+        'BIOS, carga del núcleo y del initramfs, el núcleo descomprimiéndose',
+    'VM: guest kernel':
+        'VM: núcleo invitado',
+    "from the guest kernel's clock starting until its initramfs runs":
+        'desde que arranca el reloj del núcleo invitado hasta que se ejecuta su initramfs',
+    'VM: initramfs':
+        'VM: initramfs',
+    'loading the virtio drivers, mounting the disk, switch_root':
+        'carga de los controladores virtio, montaje del disco, switch_root',
+    'VM: init and probe':
+        'VM: init y sonda',
+    "the disk's init starts the probe, until it prints READY":
+        'el init del disco arranca la sonda, hasta que imprime READY',
+    'VM: power-off':
+        'VM: apagado',
+    "from the workload's exit until QEMU is gone (sync, ACPI power-off)":
+        'desde que termina la carga hasta que QEMU ha desaparecido (sync, apagado ACPI)',
+    'guest: memory it sees':
+        'invitado: memoria que ve',
+    'MemTotal inside the guest: its RAM minus what its kernel reserved':
+        'MemTotal dentro del invitado: su RAM menos lo que reservó su núcleo',
+    'guest: memory available':
+        'invitado: memoria disponible',
+    'MemAvailable inside the guest, while the workload held its memory':
+        'MemAvailable dentro del invitado, mientras la carga retenía su memoria',
+    'CT start → init ready':
+        'arranque del CT → init listo',
+    "vz start: cgroup, namespaces, loop-mounted disk image, veth pair, pivot_root, then the CT's init (busybox) runs its inittab's boot actions":
+        'vz start: cgroup, espacios de nombres, imagen de disco montada en loop, par veth, pivot_root, y después el init del CT (busybox) ejecuta las acciones de arranque de su inittab',
+    "CT: its init's own boot":
+        'CT: el arranque de su propio init',
+    "from the exec of the CT's init until its inittab's boot actions have run":
+        'desde el exec del init del CT hasta que se han ejecutado las acciones de arranque de su inittab',
+    'idle CT: host memory (PSS)':
+        'CT inactivo: memoria del anfitrión (PSS)',
+    'PSS of every process of the freshly started, idle CT (its init)':
+        'PSS de cada proceso del CT recién arrancado e inactivo (su init)',
+    'idle CT: cgroup anonymous memory':
+        'CT inactivo: memoria anónima del cgroup',
+    "anonymous memory charged to the idle CT's cgroup":
+        'memoria anónima cargada al cgroup del CT inactivo',
+    'idle CT: cgroup page cache':
+        'CT inactivo: caché de páginas del cgroup',
+    "page cache charged to the idle CT's cgroup (its boot read its disk)":
+        'caché de páginas cargada al cgroup del CT inactivo (su arranque leyó su disco)',
+    'escape its root (classic chroot escape)':
+        'escapar de su raíz (el clásico escape de chroot)',
+    "chroot only changes where '/' starts; root can chroot again and climb out. pivot_root in a new mount namespace leaves no path back":
+        "chroot solo cambia dónde empieza '/'; root puede hacer chroot otra vez y salir trepando. pivot_root en un nuevo espacio de nombres de montaje no deja camino de vuelta",
+    'see a host process':
+        'ver un proceso del anfitrión',
+    'a PID namespace gives the instance its own process numbers: host processes do not exist for it':
+        'un espacio de nombres PID da a la instancia sus propios números de proceso: para ella los procesos del anfitrión no existen',
+    'signal a host process':
+        'enviar una señal a un proceso del anfitrión',
+    'what cannot be seen cannot be signalled: the PID namespace, not permissions, protects host processes':
+        'lo que no se puede ver no se puede señalar: es el espacio de nombres PID, no los permisos, lo que protege los procesos del anfitrión',
+    'ptrace a host process':
+        'hacer ptrace a un proceso del anfitrión',
+    "ptrace reads and rewrites another process's memory; PID namespace, dropped CAP_SYS_PTRACE and seccomp each stop it":
+        'ptrace lee y reescribe la memoria de otro proceso; el espacio de nombres PID, retirar CAP_SYS_PTRACE y seccomp lo impiden cada uno',
+    "see the host's network interfaces":
+        'ver las interfaces de red del anfitrión',
+    "a network namespace has its own interfaces, routes and firewall: the host's eth0 is not in it":
+        'un espacio de nombres de red tiene sus propias interfaces, rutas y cortafuegos: el eth0 del anfitrión no está en él',
+    "raw packet socket on the host's interface":
+        'socket de paquetes en bruto en la interfaz del anfitrión',
+    'a raw socket (CAP_NET_RAW) can sniff and forge traffic, but only on interfaces its network namespace has':
+        'un socket en bruto (CAP_NET_RAW) puede espiar y falsificar tráfico, pero solo en las interfaces que tiene su espacio de nombres de red',
+    "connect to the host's abstract unix socket":
+        'conectar con el socket unix abstracto del anfitrión',
+    'abstract unix sockets have no file to hide: only a network namespace separates them (unix(7))':
+        'los sockets unix abstractos no tienen fichero que esconder: solo un espacio de nombres de red los separa (unix(7))',
+    "change the host's hostname":
+        'cambiar el nombre del anfitrión',
+    'the UTS namespace gives an instance its own hostname; without it, setting one renames the host':
+        'el espacio de nombres UTS da a una instancia su propio nombre de máquina; sin él, poner uno renombra al anfitrión',
+    "change the host's clock":
+        'cambiar el reloj del anfitrión',
+    'there is one real-time clock per kernel: only refusing CAP_SYS_TIME (or a guest kernel) protects it':
+        'hay un reloj de tiempo real por núcleo: solo negar CAP_SYS_TIME (o un núcleo invitado) lo protege',
+    'mount a filesystem':
+        'montar un sistema de ficheros',
+    "mount needs CAP_SYS_ADMIN; containers drop it (and seccomp refuses mount), a chroot's root keeps it":
+        'mount necesita CAP_SYS_ADMIN; los contenedores la retiran (y seccomp rechaza mount), el root de un chroot la conserva',
+    "mount the host's disk":
+        'montar el disco del anfitrión',
+    'with a device node and CAP_SYS_ADMIN every host file is readable, whatever the root directory is':
+        'con un nodo de dispositivo y CAP_SYS_ADMIN se puede leer cualquier fichero del anfitrión, sea cual sea el directorio raíz',
+    'read a host block device':
+        'leer un dispositivo de bloques del anfitrión',
+    'raw disk access bypasses every file permission: containers get no host device nodes':
+        'el acceso directo al disco se salta todos los permisos de ficheros: los contenedores no reciben nodos de dispositivo del anfitrión',
+    'make and open a device node (/dev/kmsg)':
+        'crear y abrir un nodo de dispositivo (/dev/kmsg)',
+    'CAP_MKNOD makes nodes for any device; the devices cgroup or a nodev mount decide whether they open':
+        'CAP_MKNOD crea nodos para cualquier dispositivo; el cgroup de dispositivos o un montaje nodev deciden si se abren',
+    'write a kernel setting in /proc/sys':
+        'escribir un ajuste del núcleo en /proc/sys',
+    'most of /proc/sys is global to the kernel: containers mount it read-only':
+        'casi todo /proc/sys es global al núcleo: los contenedores lo montan de solo lectura',
+    'open /proc/sysrq-trigger for writing':
+        'abrir /proc/sysrq-trigger para escribir',
+    'sysrq can reboot or crash the host kernel: containers get it read-only':
+        'sysrq puede reiniciar o colgar el núcleo del anfitrión: los contenedores lo reciben de solo lectura',
+    'load a kernel module':
+        'cargar un módulo del núcleo',
+    'a module runs as the kernel itself: CAP_SYS_MODULE is never given to a container':
+        'un módulo se ejecuta como el propio núcleo: CAP_SYS_MODULE nunca se da a un contenedor',
+    'limited in memory':
+        'limitado en memoria',
+    "a cgroup's memory limit OOM-kills the instance, not the host; chroot has no limits at all":
+        'el límite de memoria de un cgroup mata por OOM a la instancia, no al anfitrión; chroot no tiene ningún límite',
+    'limited in processes':
+        'limitado en procesos',
+    'the pids controller stops a fork bomb at the limit':
+        'el controlador pids detiene una bomba fork en el límite',
+    'limited in CPU time':
+        'limitado en tiempo de CPU',
+    'CFS bandwidth (cpu.max / cfs_quota_us) pauses the instance once it used its share of each period':
+        'el ancho de banda de CFS (cpu.max / cfs_quota_us) pausa la instancia en cuanto ha usado su parte de cada periodo',
+    'host':
+        'anfitrión',
+    'CPU':
+        'CPU',
+    'logical CPUs':
+        'CPU lógicas',
+    'CPU frequency governor':
+        'gobernador de frecuencia de la CPU',
+    'memory':
+        'memoria',
+    'operating system':
+        'sistema operativo',
+    'cgroup hierarchy':
+        'jerarquía de cgroups',
+    'host is itself a VM':
+        'el anfitrión es a su vez una VM',
+    '/dev/kvm':
+        '/dev/kvm',
+    'Python':
+        'Python',
+    'isobench':
+        'isobench',
+    'image digest':
+        'resumen (digest) de la imagen',
+    'Firecracker spec: ≤ 125 ms to guest init (KVM)':
+        'Especificación de Firecracker: ≤ 125 ms hasta el init del invitado (KVM)',
+    "From the InstanceStart API call to the start of the guest's /sbin/init takes at most 125 ms, for a microVM with 2 vCPUs and 256 MiB and Firecracker's tuned guest kernel, under KVM.":
+        'Desde la llamada InstanceStart de la API hasta que arranca /sbin/init en el invitado pasan como mucho 125 ms, para una microVM con 2 vCPU y 256 MiB y el núcleo invitado ajustado de Firecracker, con KVM.',
+    'item “Overhead”':
+        'punto «Overhead»',
+    "read in the specification's text":
+        'leído en el texto de la especificación',
+    'crun README: 57 ms per /bin/true container (runc: 110 ms)':
+        'README de crun: 57 ms por contenedor /bin/true (runc: 110 ms)',
+    "Running 100 containers one after another, each running /bin/true, took 5.70 s with crun and 10.95 s with runc (no network namespace; 6.16 s and 11.17 s with a new network namespace) on the author's machine: about 57 ms and 110 ms per container, start to exit. An older version of the README gave 1.69 s and 3.34 s for the same test.":
+        'Ejecutar 100 contenedores uno tras otro, cada uno con /bin/true, tardó 5,70 s con crun y 10,95 s con runc (sin espacio de nombres de red; 6,16 s y 11,17 s con uno nuevo) en la máquina del autor: unos 57 ms y 110 ms por contenedor, de principio a fin. Una versión anterior del README daba 1,69 s y 3,34 s para la misma prueba.',
+    'table “100 /bin/true”':
+        'tabla «100 /bin/true»',
+    "read in the README's text; per-container times are our division by 100":
+        'leído en el texto del README; los tiempos por contenedor son nuestra división entre 100',
+    'Firecracker spec: VMM overhead ≤ 5 MiB':
+        'Especificación de Firecracker: sobrecarga del VMM ≤ 5 MiB',
+    "Firecracker's own threads (the virtual machine monitor, not the guest's RAM) use at most 5 MiB for a microVM with 2 vCPUs and 256 MiB.":
+        'Los hilos propios de Firecracker (el monitor de máquina virtual, no la RAM del invitado) usan como mucho 5 MiB para una microVM con 2 vCPU y 256 MiB.',
+    'Agache et al. 2020: ≈ 3 MB per microVM':
+        'Agache et al. 2020: ≈ 3 MB por microVM',
+    "Firecracker's memory overhead is about 3 MB per microVM, far below QEMU's; a general-purpose VMM carries far more device emulation.":
+        'La sobrecarga de memoria de Firecracker es de unos 3 MB por microVM, muy por debajo de la de QEMU; un VMM de propósito general emula muchos más dispositivos.',
+    '§6 (evaluation: memory overhead)':
+        '§6 (evaluación: sobrecarga de memoria)',
+    'taken from a summary of the paper, not its text: check the figure in §6 before quoting it':
+        'tomado de un resumen del artículo, no de su texto: compruebe la cifra en el §6 antes de citarla',
+    'Firecracker spec: guest CPU > 95 % of bare metal (time ≤ 1.05×)':
+        'Especificación de Firecracker: CPU invitada > 95 % de la máquina física (tiempo ≤ 1,05×)',
+    'Compute-only guest CPU performance is above 95 % of the equivalent bare-metal performance under KVM (marked “integration test pending” in the specification). As a time ratio: at most about 1.05×.':
+        'El rendimiento de CPU del invitado solo en cómputo supera el 95 % del de la máquina física equivalente con KVM (marcado «integration test pending» en la especificación). Como razón de tiempos: como mucho 1,05× aproximadamente.',
+    "read in the specification's text; the time ratio is our 1 / 0.95":
+        'leído en el texto de la especificación; la razón de tiempos es nuestro 1 / 0,95',
+    'Felter et al. 2015: KVM ≈ ½ native random IOPS; Docker ≈ native':
+        'Felter et al. 2015: KVM ≈ ½ de las IOPS aleatorias de native; Docker ≈ native',
+    "Under KVM, each I/O operation goes through QEMU, and the VM reached only about half as many random-I/O operations per second as native, while Docker's overhead was negligible. The paper's overall finding: containers perform equal to or better than VMs in almost all cases; both need tuning for I/O-heavy work.":
+        'Con KVM, cada operación de E/S pasa por QEMU, y la VM alcanzó solo la mitad de operaciones de E/S aleatoria por segundo que native, mientras que la sobrecarga de Docker fue despreciable. La conclusión general del artículo: los contenedores rinden igual o mejor que las VM en casi todos los casos; ambos necesitan ajustes para trabajo intensivo en E/S.',
+    'abstract; §IV (block I/O, fio random I/O)':
+        'resumen; §IV (E/S de bloques, E/S aleatoria con fio)',
+    "the conclusion is in the abstract's text; the ‘half as many IOPS’ figure is taken from a summary of §IV":
+        'la conclusión está en el texto del resumen del artículo; la cifra de «la mitad de IOPS» está tomada de un resumen del §IV',
+    "A plain process and chroot share the host's kernel: starting one is a fork and an exec. A container shares the kernel too, but first creates its namespaces, a cgroup and its mounts, which takes milliseconds. A virtual machine boots a guest kernel of its own, which takes seconds, and many times longer under emulation. Bars are medians, error bars span the middle half of the runs (Q1–Q3), each dot is one run.":
+        'Un proceso normal y chroot comparten el núcleo del anfitrión: arrancar uno es un fork y un exec. Un contenedor también comparte el núcleo, pero antes crea sus espacios de nombres (namespaces), un cgroup y sus montajes, lo que lleva milisegundos. Una máquina virtual arranca un núcleo invitado propio, lo que lleva segundos, y muchas veces más con emulación. Las barras son medianas, las barras de error abarcan la mitad central de las ejecuciones (Q1–Q3) y cada punto es una ejecución.',
+    "Containers share the host's kernel and its page cache, so an idle one costs little more than its own processes. A virtual machine carries a guest kernel, the guest's own page cache and QEMU: memory the host pays even while the workload does nothing. Copy-on-write layers (OverlayFS) let many containers share one image's files on disk and in memory.":
+        'Los contenedores comparten el núcleo del anfitrión y su caché de páginas, así que uno inactivo cuesta poco más que sus propios procesos. Una máquina virtual lleva un núcleo invitado, la caché de páginas propia del invitado y QEMU: memoria que el anfitrión paga aunque la carga no haga nada. Las capas copy-on-write (OverlayFS) permiten que muchos contenedores compartan los ficheros de una imagen en disco y en memoria.',
+    "How many instances fit on one host is what decides the cost of a service. Each line is one runtime: as N grows, the host memory used grows by each instance's cost, and the time until all N are ready grows with how much work each start needs. Containers share one kernel and one copy of the image's files; every virtual machine needs its own guest kernel and memory.":
+        'Cuántas instancias caben en un anfitrión es lo que decide el coste de un servicio. Cada línea es un entorno: al crecer N, la memoria usada del anfitrión crece con el coste de cada instancia, y el tiempo hasta que las N están listas crece con el trabajo que necesita cada arranque. Los contenedores comparten un núcleo y una copia de los ficheros de la imagen; cada máquina virtual necesita su propio núcleo invitado y su memoria.',
+    "native and chroot write to the host's file system directly. A container writes through OverlayFS, a copy-on-write layer: the first write to a file copies it up from the image. The OpenVZ-style container's disk is an image file mounted through a loop device; a VM's disk is a file behind a virtual disk that QEMU emulates, so every I/O crosses into QEMU and back. Bars are ratios to native: 1× is the same; for throughput below 1× is slower, for latencies above 1× is slower.":
+        'native y chroot escriben directamente en el sistema de ficheros del anfitrión. Un contenedor escribe a través de OverlayFS, una capa copy-on-write: la primera escritura en un fichero lo copia desde la imagen. El disco del contenedor al estilo OpenVZ es un fichero de imagen montado con un dispositivo loop; el disco de una VM es un fichero tras un disco virtual que QEMU emula, así que cada E/S entra en QEMU y vuelve. Las barras son razones respecto a native: 1× es igual; en caudal, por debajo de 1× es más lento; en latencias, por encima de 1× es más lento.',
+    "Computation runs directly on the CPU in every container: namespaces and cgroups change what a process may see and use, not how its instructions run. A VM with hardware virtualisation (KVM) runs guest instructions on the CPU too. Only emulation (QEMU's TCG, used when KVM is not available) translates every guest instruction, which makes it many times slower.":
+        'El cálculo se ejecuta directamente en la CPU en todos los contenedores: los espacios de nombres y los cgroups cambian lo que un proceso puede ver y usar, no cómo se ejecutan sus instrucciones. Una VM con virtualización por hardware (KVM) también ejecuta las instrucciones del invitado en la CPU. Solo la emulación (TCG de QEMU, usada cuando no hay KVM) traduce cada instrucción del invitado, lo que la hace muchas veces más lenta.',
+    "Each cell is an attempt made from inside the instance, measured in every run. chroot changes only the root directory: the process still shares PIDs, network, hostname and devices with the host, and a root process can climb out of it (the classic chroot escape). Containers block these with namespaces, a reduced set of capabilities and seccomp; a virtual machine has a kernel of its own, so the host's processes, interfaces and devices are not even there to see.":
+        'Cada celda es un intento hecho desde dentro de la instancia, medido en cada ejecución. chroot solo cambia el directorio raíz: el proceso sigue compartiendo PID, red, nombre de máquina y dispositivos con el anfitrión, y un proceso root puede salir trepando (el clásico escape de chroot). Los contenedores los bloquean con espacios de nombres, un conjunto reducido de capacidades y seccomp; una máquina virtual tiene un núcleo propio, así que los procesos, interfaces y dispositivos del anfitrión ni siquiera están ahí para verse.',
+    'load average (1 min) at the start':
+        'carga media (1 min) al empezar',
+    'load average (1 min) at the end':
+        'carga media (1 min) al terminar',
+    'CPU busy with other work before the first run':
+        'CPU ocupada en otro trabajo antes de la primera ejecución',
+    'CPU time stolen by the hypervisor during the session':
+        'tiempo de CPU robado por el hipervisor durante la sesión',
+    'median, IQR and ratio to native at the same N':
+        'mediana, IQR y razón respecto a native con el mismo N',
+    'guest: its page cache':
+        'invitado: su caché de páginas',
+    "Buffers + Cached inside the guest, while the workload held its memory: part of the guest's RAM in use (overhead_guest_bytes)":
+        'Buffers + Cached dentro del invitado, mientras la carga retenía su memoria: parte de la RAM del invitado en uso (overhead_guest_bytes)',
+}

@@ -1,0 +1,215 @@
+"""The report's other views: Spanish, the scorecard, density, sessions side by side, compare and export.
+
+The recorded session (tests/data/recorded-session.sqlite, see test_report.py)
+is the real input wherever one fits. The scorecard and density fixtures are
+sessions written through the real Store with hand-chosen values: they check
+how the report draws such runs, not what any runtime measures.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.report import render_html
+from bench.report.catalogue_es import ES
+from bench.report.checks import host_noise_warnings
+from bench.report.compare import compare_sessions, comparison_notes
+from bench.report.export import export, session_from_json
+from bench.report.i18n import Catalogue
+from bench.results import RunRecord, ScenarioInfo, SessionData
+from bench.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED = ROOT / "tests" / "data" / "recorded-session.sqlite"
+GENERATED_AT = "2026-01-01T00:00:00+00:00"
+
+
+@pytest.fixture(scope="module")
+def store_copy(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("rec") / "isobench.sqlite"
+    shutil.copyfile(RECORDED, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def data(store_copy) -> SessionData:
+    with Store(store_copy) as store:
+        return store.load()
+
+
+def _visible_text(page: str) -> str:
+    """What a reader sees: no scripts, no styles, no tags, entities decoded."""
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+# -- Spanish -----------------------------------------------------------------------------
+
+def test_every_report_string_has_a_spanish_translation():
+    """Each literal passed to the catalogue (t("…")) in bench/report has an entry in catalogue_es."""
+    missing = []
+    for path in sorted((ROOT / "bench" / "report").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                    and getattr(node.func, "id", getattr(node.func, "attr", "")) == "t"
+                    and node.args[0].value not in ES):
+                missing.append(f"{path.name}: {node.args[0].value[:60]}")
+    assert missing == []
+
+
+def test_spanish_report_is_in_spanish_with_no_translated_english_left(data, monkeypatch):
+    seen = Catalogue("es")
+    monkeypatch.setattr("bench.report.html.Catalogue", lambda lang: seen)
+    page = render_html(data, generated_at=GENERATED_AT, lang="es")
+    assert seen.missing == set(), "every string the page asked for had a translation"
+    text = _visible_text(page)
+    for spanish in ("La sesión de un vistazo", "Lea esto primero", "Qué muestra esto",
+                    "Cuánto tarda la carga de trabajo desde la llamada de arranque"):  # startup.toml's description_es
+        assert spanish in text, spanish
+    assert "menos es mejor" in page and "lower is better" not in page  # chart titles, inside plotly's JSON
+    leftovers = [english for english, spanish in ES.items()
+                 if english != spanish and "{" not in english and len(english) > 12 and english in text]
+    assert leftovers == []
+    assert '<html lang="es">' in page
+
+
+def test_an_unknown_language_is_one_clear_error():
+    with pytest.raises(Exception, match="unknown report language 'fr'; choose from: en, es"):
+        Catalogue("fr")
+
+
+# -- scorecard and density ----------------------------------------------------------------
+
+def _session(tmp_path: Path, scenario: ScenarioInfo, runs: list[RunRecord]) -> SessionData:
+    with Store(tmp_path / "s.sqlite") as store:
+        sid = store.begin_session("bench run", quick=False, metadata={"hostname": "lab", "cpu_count": "2"})
+        store.record_scenario(sid, scenario)
+        for run in runs:
+            store.record_run(sid, run)
+        store.finish_session(sid, "finished")
+        return store.load(sid)
+
+
+def test_scorecard_colours_each_check_per_runtime_and_scores_it(tmp_path):
+    info = ScenarioInfo("isolation", "what each runtime isolates", "", "iso", (),
+                        ("iso_root_escape_blocked", "iso_host_pids_blocked"), 0, 2, chart="scorecard")
+    blocked = {"native": (0.0, 0.0), "chroot": (0.0, 0.0), "box": (1.0, 1.0)}
+    runs = [RunRecord("isolation", rt, i, False, True, {"iso_root_escape_blocked": escape, "iso_host_pids_blocked": pids})
+            for rt, (escape, pids) in blocked.items() for i in range(2)]
+    runs.append(RunRecord("isolation", "box", 2, False, True, {"iso_host_pids_blocked": 0.0}))  # one run disagrees
+    page = render_html(_session(tmp_path, info, runs), generated_at=GENERATED_AT)
+    table = re.search(r'<table class="scorecard">.*?</table>', page, re.DOTALL).group(0)
+    escape_row = re.search(r"<tr><td>escape its root.*?</tr>", table, re.DOTALL).group(0)
+    assert escape_row.count('class="sc-fail"') == 2 and escape_row.count('class="sc-pass"') == 1
+    assert 'class="sc-mixed">~ blocked in 67% of runs' in table
+    assert "<th>score</th><th>0/2</th><th>0/2</th><th>1/2</th>" in table
+    overview = page[page.index('<section id="overview">'):page.index('<div class="warn">') if '<div class="warn">' in page
+                    else page.index('<section id="isolation">')]
+    assert "<td>1/2</td>" in overview  # box's isolation score on the first screen
+
+
+def test_density_chart_plots_each_figure_against_the_number_of_instances(tmp_path):
+    info = ScenarioInfo("density", "how many fit", "", "idle", (), ("density_mem_used_bytes", "density_ready_s"),
+                        0, 1, chart="density")
+    runs = [RunRecord("density", rt, i, False, True,
+                      {"instances_count": float(n), "density_mem_used_bytes": n * per, "density_ready_s": n * 0.01})
+            for rt, per in (("native", 2**20), ("box", 3 * 2**20)) for i, n in enumerate((1, 2, 4))]
+    page = render_html(_session(tmp_path, info, runs), generated_at=GENERATED_AT)
+    section = re.search(r'<section id="density">(.*?)</section>', page, re.DOTALL).group(1)
+    assert section.count('<div id="chart-density"') == 1
+    assert "<th>N = 1</th><th>N = 2</th><th>N = 4</th>" in section
+    box = re.search(r"<tr><td>box</td>.*?</tr>", section).group(0)  # the memory table comes first
+    assert re.findall(r"<td>([\d.]+ MiB)<br>", box) == ["3 MiB", "6 MiB", "12 MiB"]
+    assert box.count("<br>3.00×</span>") == 3  # against native's median at the same N
+    assert "high spread" not in page  # figures across different N are not one sample to judge
+
+
+# -- host noise ---------------------------------------------------------------------------
+
+def test_host_noise_warnings_name_the_cause_and_the_fix():
+    t = Catalogue()
+    quiet = {"cpu_governor": "performance", "cpu_count": "2", "load_avg_1m": "1.40", "other_load_percent": "3.0",
+             "cpu_steal_percent": "0.4"}
+    assert host_noise_warnings(quiet, t) == []
+    noisy = host_noise_warnings({**quiet, "cpu_governor": "ondemand", "other_load_percent": "46.0",
+                                 "cpu_steal_percent": "7.5"}, t)
+    assert len(noisy) == 3
+    assert "'ondemand'" in noisy[0] and "cpupower frequency-set -g performance" in noisy[0]
+    assert "load average was 1.40 on 2 CPUs" in noisy[1] and "46 % of the CPUs busy" in noisy[1]
+    assert "Close other programs" in noisy[1]
+    assert "7.5 %" in noisy[2] and "steal" in noisy[2]
+    # a store from before the load sample: the load average alone decides
+    assert len(host_noise_warnings({"cpu_count": "2", "load_avg_1m": "3.5"}, t)) == 1
+
+
+# -- side by side, compare, export ----------------------------------------------------------
+
+def test_two_sessions_side_by_side_keep_each_ratio_to_its_own_native(data):
+    page = render_html([data, data], generated_at=GENERATED_AT)
+    for label in ("A", "B"):
+        assert f'<div id="chart-startup-ready_s"' in page
+        assert f"<tr><td>chroot · {label}</td>" in page
+        assert f"<tr><td>native · {label}</td>" in page
+    assert page.count("1× (baseline)") == 2 * sum(len(s.metrics) for s in data.scenarios)
+
+
+def test_comparing_a_session_with_itself_reports_no_change(data):
+    changes = compare_sessions(data, data)
+    assert len(changes) == len(data.samples.groupby(["scenario", "metric", "runtime"]))
+    assert all(c.ratio == 1.0 or c.median_a == 0 for c in changes)
+    assert {c.verdict() for c in changes} == {"no significant change"}
+    assert comparison_notes(data, data, changes) == [f"0 of {len(changes)} figures changed beyond the noise "
+                                                     "(Mann–Whitney U test, p < 0.05)"]
+
+
+def test_json_export_round_trips(data):
+    back = session_from_json(export(data, "json"))
+    assert back.info == data.info and back.scenarios == data.scenarios and back.runtimes == data.runtimes
+    pd.testing.assert_frame_equal(back.samples, data.samples.reset_index(drop=True))
+    pd.testing.assert_frame_equal(back.runs, data.runs.reset_index(drop=True), check_dtype=False)
+    assert render_html(back, generated_at=GENERATED_AT) == render_html(data, generated_at=GENERATED_AT)
+
+
+def test_csv_export_round_trips(data, tmp_path):
+    path = tmp_path / "samples.csv"
+    path.write_text(export(data, "csv"))
+    back = pd.read_csv(path)
+    assert list(back.columns) == ["session", "scenario", "runtime", "iteration", "metric", "unit", "value"]
+    assert (back["session"] == data.info.id).all()
+    pd.testing.assert_frame_equal(back[["scenario", "runtime", "iteration", "metric", "value"]],
+                                  data.samples.reset_index(drop=True))
+
+
+def test_pytest_benchmark_compare_reads_the_export(data, tmp_path):
+    path = tmp_path / "0001_isobench.json"
+    path.write_text(export(data, "pytest-benchmark"))
+    body = json.loads(path.read_text())
+    assert {b["name"] for b in body["benchmarks"]} >= {"startup[native-ready_s]", "cpu[chroot-cpu_elapsed_s]"}
+    assert not any(b["name"].endswith("_bytes]") for b in body["benchmarks"])  # only times: it shows seconds
+    tool = Path(sys.executable).with_name("pytest-benchmark")
+    out = subprocess.run([str(tool), "compare", str(path), "--group-by=group", "--columns=min,median,max,rounds"],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "startup[native-ready_s]" in out.stdout and "benchmark 'startup: launch → READY'" in out.stdout
+
+
+def test_every_literature_figure_names_its_source_section_and_how_it_was_checked():
+    from bench.metrics import METRICS
+    from bench.report.literature import REFERENCES
+
+    for ref in REFERENCES:
+        assert ref.metric in METRICS, ref.key
+        assert ref.citation and ref.where and ref.checked and ref.claim, ref.key
+        assert ref.value > 0 and ref.kind in ("absolute", "ratio"), ref.key
+    assert len({r.key for r in REFERENCES}) == len(REFERENCES)
