@@ -29,6 +29,12 @@ class StoreError(BenchError):
     """The results store cannot be opened, read or written."""
 
 
+class StoreInputError(StoreError):
+    """A --store path that cannot be a store, or a session id not in it: bad input, exit code 2."""
+
+    exit_code = 2
+
+
 class RuntimeUnavailable(BenchError):
     """A runtime cannot run on this host; carries the reason and the fix."""
 

@@ -10,6 +10,14 @@ image's layers are read-only *lower* directories, and every write lands in a
 per-container *upper* directory, so a hundred containers share one copy of
 the image. ``pivot_root`` then makes it "/" and the old root is detached,
 so, unlike chroot, there is no path back to the host's files.
+
+Device nodes: root in a box keeps CAP_MKNOD (Docker's default set), so it can
+make a node for any device, the host's disk included. Docker stops such a
+node from opening with the devices cgroup; box does it with mount flags that
+work the same on cgroup v1 and v2: every place the container can write (its
+root, /dev, volumes) is mounted ``nodev``, so a node made there is inert
+(mount(2), MS_NODEV), and the few devices it is given are the host's own
+nodes bind-mounted into /dev. tests/integration/test_escapes.py tries it.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ def make_mounts_private() -> None:
 def mount_overlay(lower: Sequence[Path], upper: Path, work: Path, merged: Path) -> None:
     """Stack the layers: ``lower`` from top to bottom, writes go to ``upper``."""
     options = f"lowerdir={':'.join(map(str, lower))},upperdir={upper},workdir={work}"
-    linux.mount("overlay", str(merged), "overlay", 0, options)
+    linux.mount("overlay", str(merged), "overlay", MS_NODEV, options)  # nodev: see the module docstring
 
 
 def bind_volume(host: Path, merged: Path, target: str, readonly: bool = False) -> None:
@@ -62,8 +70,8 @@ def bind_volume(host: Path, merged: Path, target: str, readonly: bool = False) -
         inside.parent.mkdir(parents=True, exist_ok=True)
         inside.touch(exist_ok=True)
     linux.mount(str(host), str(inside), None, MS_BIND | MS_REC)
-    if readonly:
-        linux.mount(None, str(inside), None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+    # nodev even when the host's directory allows devices: a node made in it must stay inert.
+    linux.mount(None, str(inside), None, MS_BIND | MS_REMOUNT | MS_NODEV | (MS_RDONLY if readonly else 0))
 
 
 def mount_proc(merged: Path) -> None:
@@ -79,18 +87,20 @@ def mount_sys(merged: Path) -> None:
 
 
 def make_dev(merged: Path, console: str | None = None) -> None:
-    """A minimal /dev on a tmpfs: a few device nodes, its own devpts, /dev/shm.
+    """A minimal /dev on a nodev tmpfs: the host's nodes of DEVICES bound in, its own devpts, /dev/shm.
 
     The host's /dev is never shown: a container that could open /dev/sda
-    could read the host's disk.
+    could read the host's disk. The tmpfs is nodev (see the module
+    docstring); each device is a bind mount of the host's node, a mount of
+    its own, so it opens although the tmpfs under it would not let it.
     """
     dev = merged / "dev"
     dev.mkdir(exist_ok=True)
-    linux.mount("tmpfs", str(dev), "tmpfs", MS_NOSUID | linux.MS_STRICTATIME, "mode=755,size=65536k")
-    for name, kind, major, minor in DEVICES:
+    linux.mount("tmpfs", str(dev), "tmpfs", MS_NOSUID | MS_NODEV | linux.MS_STRICTATIME, "mode=755,size=65536k")
+    for name, _kind, _major, _minor in DEVICES:
         node = dev / name
-        os.mknod(node, 0o666 | (0o020000 if kind == "c" else 0o060000), os.makedev(major, minor))
-        os.chmod(node, 0o666)  # mknod(2) applies the umask
+        node.touch(mode=0o666)
+        linux.mount(f"/dev/{name}", str(node), None, MS_BIND)
     for name, target in DEV_LINKS.items():
         (dev / name).symlink_to(target)
     (dev / "pts").mkdir()

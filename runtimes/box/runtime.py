@@ -9,16 +9,20 @@ digest changes, so box starts the very bytes every other runtime starts.
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import time
 from pathlib import Path
 
 import psutil
 
 from runtimes._process import ForkedInstance
-from runtimes.base import Availability, Instance, InstanceSpec, Runtime
+from runtimes.base import Availability, Instance, InstanceSpec, Orphan, Runtime
 from runtimes.box import cgroups, security
-from runtimes.box.container import Container, Engine, Started
-from runtimes.box.errors import NoSuchImage
+from runtimes.box.container import Container, Engine, Started, root_dir
+from runtimes.box.errors import BoxError, NoSuchImage
+from runtimes.box.state import Status, is_running, load_config, load_state
 
 SUITE_IMAGE = "isobench:latest"
 DIGEST_LABEL = "org.isobench.image.digest"
@@ -81,6 +85,57 @@ class BoxInstance(ForkedInstance):
         self._engine.remove(self._container, force=True)
 
 
+def age_s(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _is_orphan(directory: Path) -> bool:
+    """A `--rm` container whose process is gone (or a directory a killed `create` left without its config)."""
+    if not (directory / "config.json").exists():
+        return age_s(directory) > 60
+    try:
+        config, st = load_config(directory), load_state(directory)
+    except (OSError, ValueError, TypeError, KeyError):
+        return age_s(directory) > 60
+    if not config.auto_remove:
+        return False  # an exited container is kept until `box rm`, as Docker keeps it
+    if st.status is Status.CREATED:
+        # Made, maybe forked, but its start not recorded: a suite run killed in
+        # between. Anyone else's is left a minute to start; so is a suite
+        # container whose cgroup holds a process that still has its parent.
+        members = cgroups.for_host(config.id).pids() if cgroups.for_host(config.id).exists() else []
+        if config.image == SUITE_IMAGE and not config.detach:
+            return all(parent_pid(pid) in (1, None) for pid in members)
+        return age_s(directory) > 60
+    if not (st.status is Status.RUNNING and is_running(st.pid, st.pid_start)):
+        return True
+    # Still running: an orphan if nobody is attached any more. A killed parent
+    # normally takes it along (die_with_parent), unless it died before the
+    # child's prctl(PR_SET_PDEATHSIG); then the kernel gave it to init.
+    return not config.detach and parent_pid(st.pid) == 1
+
+
+def parent_pid(pid: int) -> int | None:
+    """Field 4 of /proc/PID/stat (proc(5)), or None if the process is gone."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _remove_directory(engine: Engine, directory: Path) -> None:
+    try:
+        engine.remove(engine.get(directory.name), force=True)
+    except (BoxError, OSError, ValueError, TypeError, KeyError):
+        shutil.rmtree(directory, ignore_errors=True)
+        group = cgroups.for_host(directory.name)
+        if group.exists():
+            group.destroy()
+
+
 class BoxRuntime(Runtime):
     name = "box"
     summary = "isobench's own container runtime: namespaces, cgroups, OverlayFS, pivot_root (runtimes/box/)"
@@ -98,6 +153,35 @@ class BoxRuntime(Runtime):
         except OSError as err:
             return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
         return Availability.yes()
+
+    @classmethod
+    def orphans(cls) -> list[Orphan]:
+        """Suite containers (``--rm``) whose process is gone but whose directory stayed, and groups nobody owns.
+
+        The harness starts its containers with die_with_parent, so a killed
+        `bench run` takes their processes along; what stays is the state on
+        disk and the cgroup. An empty group of box's with no container in
+        this BOX_ROOT is removed once it is a minute old (a `box run` of
+        another BOX_ROOT may be creating it right now).
+        """
+        if os.geteuid() != 0 or not root_dir().is_dir():
+            return []
+        engine = Engine()
+        found, known = [], set()
+        for directory in sorted(engine.containers_dir.iterdir()):
+            known.add(directory.name)
+            if _is_orphan(directory):
+                found.append(Orphan(cls.name, "container", directory.name[:12],
+                                    functools.partial(_remove_directory, engine, directory)))
+        try:
+            parent = cgroups.for_host("orphans").path.parent
+        except OSError:
+            return found
+        for group in sorted(parent.iterdir()) if parent.is_dir() else []:
+            cgroup = cgroups.for_host(group.name)
+            if group.is_dir() and group.name not in known and not cgroup.pids() and age_s(group) > 60:
+                found.append(Orphan(cls.name, "cgroup", f"{parent.name}/{group.name}", cgroup.destroy))
+        return found
 
     def versions(self) -> dict[str, str]:
         return {"cgroup": cgroups.host_version(),

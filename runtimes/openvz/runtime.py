@@ -21,6 +21,8 @@ suite's: a later setup removes one left behind by a killed `bench run`.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -32,10 +34,12 @@ import psutil
 from bench.errors import InstanceError
 from bench.observers import cgroup_memory, pss_bytes
 from runtimes._process import ForkedInstance
-from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime
+from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
 from runtimes.box import cgroups
-from runtimes.openvz import net, resources, security
-from runtimes.openvz.ct import Engine
+from runtimes.box.runtime import age_s, parent_pid
+from runtimes.openvz import config as conf
+from runtimes.openvz import net, resources, security, state
+from runtimes.openvz.ct import Engine, vz_root
 from runtimes.openvz.join import Started
 from runtimes.openvz.errors import VzError
 
@@ -45,15 +49,28 @@ TOOLS = {"ip": "iproute2", "nsenter": "util-linux", "mkfs.ext4": "e2fsprogs"}
 
 
 class VzInstance(ForkedInstance):
-    """One exec into the running CT; its host process is the exec helper (box-init)."""
+    """One exec into the running CT; its host process is the exec helper (box-init).
 
-    def __init__(self, engine: Engine, ctid: int, started: Started, output_fd: int) -> None:
+    ``own_ct``: the CT was made for this instance alone (``start_separate``);
+    closing the instance stops and destroys it too, after the exec is done.
+    """
+
+    def __init__(self, engine: Engine, ctid: int, started: Started, output_fd: int,
+                 own_ct: contextlib.ExitStack | None = None) -> None:
         self._engine, self._ctid, self._started = engine, ctid, started
+        self._own_ct = own_ct
         self._workload: psutil.Process | None = None
         super().__init__("openvz", started.pid, output_fd)
         self._cleanup.callback(os.close, started.error_fd)
         self._cleanup.callback(os.close, output_fd)
         self._cgroup = resources.cgroup(ctid)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._own_ct is not None:
+                self._own_ct.close()
 
     def _signal_tree(self, sig: int) -> None:
         # The helper passes SIGTERM on to the probe. SIGKILL cannot be passed
@@ -98,6 +115,56 @@ class VzInstance(ForkedInstance):
     def cgroup(self) -> Path | None:
         return self._cgroup.path
 
+
+
+def _half_created(engine: Engine) -> list[Orphan]:
+    """What a `vz create` killed midway left: a disk image or its staging tree, with no config (so no CT).
+
+    A create in progress holds the CT's lock, so only unlocked ones are taken.
+    """
+    found = []
+    for path in sorted((engine.root / "private").iterdir()):
+        ident = path.name.removeprefix(".").partition("-")[0].removesuffix(".img")
+        if not ident.isdigit() or engine.exists(int(ident)):
+            continue
+        with engine._lock(int(ident), blocking=False) as free:  # noqa: SLF001 — the engine's own per-CT lock
+            if free:
+                remove = functools.partial(shutil.rmtree, path) if path.is_dir() else path.unlink
+                found.append(Orphan("openvz", "half-created CT", f"{path.name} (no {ident}.conf)", remove))
+    return found
+
+
+def _unowned_groups(engine: Engine) -> list[Orphan]:
+    """Empty vz/CTID cgroups of no CT running here, a minute old: what a killed `vz start` or harness left.
+
+    A CT running under another VZ_ROOT has processes in its group, and one
+    being started right now is younger than a minute, so neither is taken.
+    """
+    try:
+        parent = resources.cgroup(0).path.parent
+    except OSError:
+        return []
+    found = []
+    for group in sorted(parent.iterdir()) if parent.is_dir() else []:
+        if not (group.is_dir() and group.name.isdigit()) or engine.state_path(int(group.name)).exists():
+            continue
+        cgroup = resources.cgroup(int(group.name))
+        if not cgroup.pids() and age_s(group) > 60:
+            found.append(Orphan("openvz", "cgroup", f"{parent.name}/{group.name}", cgroup.destroy))
+    return found
+
+
+def _stop_and_destroy(engine: Engine, ctid: int) -> None:
+    engine.stop(ctid, fast=True)
+    _destroy_stopped(engine, ctid)
+
+
+def _destroy_stopped(engine: Engine, ctid: int) -> None:
+    engine.get(ctid)  # cleans up after a dead init first
+    engine.destroy(ctid)
+    group = resources.cgroup(ctid)
+    if group.exists() and not group.pids():  # made by a `vz start` killed before it recorded the CT's init
+        group.destroy()
 
 
 def suite_ip(ctid: int) -> str:
@@ -161,15 +228,46 @@ class OpenVZ(Runtime):
                        **self._idle_memory()}
         return self
 
+    @classmethod
+    def orphans(cls) -> list[Orphan]:
+        """CTs whose init died without a `vz stop` (their cgroup, veth, loop device), and stopped suite CTs."""
+        if os.geteuid() != 0 or not vz_root().is_dir():
+            return []
+        engine = Engine()
+        found = []
+        for path in sorted((engine.root / "run").glob("*.json")):
+            run = state.load(path)
+            if path.stem.isdigit() and run is not None and not state.alive(run.pid, run.pid_start):
+                found.append(Orphan(cls.name, "dead CT's leftovers", f"CT {path.stem}: cgroup, veth pair, loop device",
+                                    functools.partial(engine.get, int(path.stem))))  # get() cleans a dead CT up
+        for path in sorted((engine.root / "conf").glob("*.conf")):
+            ctid = int(path.stem) if path.stem.isdigit() else None
+            if ctid is not None and conf.load(path, ctid).description == SUITE_DESCRIPTION:
+                run = state.load(engine.state_path(ctid))
+                if run is None or not state.alive(run.pid, run.pid_start):
+                    found.append(Orphan(cls.name, "container", f"CT {ctid} (the suite's, stopped)",
+                                        functools.partial(_destroy_stopped, engine, ctid)))
+                elif parent_pid(run.pid) == 1:  # its `bench run` died before the CT's init could follow it
+                    found.append(Orphan(cls.name, "container", f"CT {ctid} (the suite's, its harness gone)",
+                                        functools.partial(_stop_and_destroy, engine, ctid)))
+        return found + _half_created(engine) + _unowned_groups(engine)
+
     def _remove_stale(self) -> None:
         """CTs of an earlier `bench run` that was killed (its CT died with it): destroy them."""
         for ct in self.engine.list(all=True):
             if ct.config.description == SUITE_DESCRIPTION and not ct.running:
                 self.engine.destroy(ct.ctid)
 
-    def _free_ctid(self) -> int:
+    def _free_ctid(self, after: int | None = None) -> int:
+        """The first free suite CTID after ``after``, wrapping round (from the range's start when None).
+
+        Separate CTs take IDs in turn rather than the lowest free one: the
+        kernel removes a stopped CT's network namespace, and with it its veth,
+        a little later, so an ID just given back may still have a device.
+        """
         used_ips = self.engine.ips_in_use()
-        for ctid in SUITE_CTIDS:
+        first = 0 if after is None else (after + 1 - SUITE_CTIDS.start) % len(SUITE_CTIDS)
+        for ctid in (*SUITE_CTIDS[first:], *SUITE_CTIDS[:first]):
             if not (self.engine.exists(ctid) or net.exists(net.host_device(ctid))
                     or resources.cgroup(ctid).exists() or suite_ip(ctid) in used_ips):
                 return ctid
@@ -189,20 +287,56 @@ class OpenVZ(Runtime):
     def setup_observations(self) -> dict[str, float]:
         return dict(getattr(self, "_setup", {}))
 
+    def repeat_setup(self) -> dict[str, float]:
+        """Stop the suite's CT and start it again: one more sample of its start and idle memory.
+
+        The stop is the fast one (as at cleanup); only the start is timed, by
+        the engine, exactly as in the setup.
+        """
+        self.engine.stop(self.ctid, fast=True)
+        ct = self.engine.start(self.ctid, die_with_parent=True)
+        assert ct.state is not None
+        self._applied = Limits()  # a fresh cgroup: a scenario's limits are applied again at the next start
+        return {"vz_ct_start_s": ct.state.start_s, "vz_ct_init_s": ct.state.init_s, **self._idle_memory()}
+
+    def start_separate(self, spec: InstanceSpec) -> Instance:
+        """A CT of its own for this instance (created, started, the probe exec'd), destroyed when it closes."""
+        if not hasattr(self, "ctid"):
+            raise RuntimeError("use the openvz runtime inside `with` (setup starts the container)")
+        ctid = self._last_separate = self._free_ctid(after=getattr(self, "_last_separate", self.ctid))
+        undo = contextlib.ExitStack()
+        try:
+            self.engine.create(ctid, hostname="isobench", ips=[suite_ip(ctid)], description=SUITE_DESCRIPTION)
+            undo.callback(self.engine.destroy, ctid)
+            self.engine.start(ctid, die_with_parent=True)
+            undo.callback(self.engine.stop, ctid, fast=True)
+            if spec.limits != Limits():
+                resources.update(resources.cgroup(ctid), spec.limits, None)
+            return self._exec(ctid, spec.argv, own_ct=undo)
+        except VzError as err:
+            undo.close()
+            raise InstanceError(f"openvz: CT {ctid}: {err}") from None
+        except BaseException:
+            undo.close()
+            raise
+
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "ctid"):
             raise RuntimeError("use the openvz runtime inside `with` (setup starts the container)")
         if spec.limits != self._applied:  # a scenario's [limits] apply to the whole CT
             resources.update(resources.cgroup(self.ctid), spec.limits, None)
             self._applied = spec.limits
+        return self._exec(self.ctid, spec.argv)
+
+    def _exec(self, ctid: int, argv: tuple[str, ...], own_ct: contextlib.ExitStack | None = None) -> VzInstance:
         read_fd, write_fd = os.pipe()
         devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            started = self.engine.exec_in(self.ctid, spec.argv, (devnull, write_fd, write_fd))
+            started = self.engine.exec_in(ctid, argv, (devnull, write_fd, write_fd))
         except VzError as err:
             os.close(read_fd)
             raise InstanceError(f"openvz: {err}") from None
         finally:
             os.close(write_fd)
             os.close(devnull)
-        return VzInstance(self.engine, self.ctid, started, read_fd)
+        return VzInstance(self.engine, ctid, started, read_fd, own_ct)
