@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a failure, 2 bad input (usage, scenario file, names),
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,9 +16,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bench import clean as clean_mod
 from bench import doctor as doctor_mod
 from bench import scenario as scenario_mod
-from bench.errors import BenchError
+from bench.errors import BenchError, UsageError
 from bench.runner import RunOptions, run_suite
 from bench.store import Store
 from runtimes import RUNTIMES, build_image, runtime_names
@@ -54,6 +56,24 @@ def _reports_option(f):
                         default=DEFAULT_REPORTS, show_default=True, help="where reports and the store go")(f)
 
 
+def _lang_option(f):
+    return click.option("--lang", type=click.Choice(["en", "es"]), default="en", show_default=True,
+                        help="language of the HTML report (es: Spanish)")(f)
+
+
+def _from_option(f):
+    return click.option("--from", "other_stores", multiple=True,
+                        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                        help="another results file (e.g. a student's isobench.sqlite), repeatable; "
+                             "sessions are looked up in every file")(f)
+
+
+def _stores(store_path: Path | None, reports_dir: Path, other_stores: tuple[Path, ...]) -> list[Path]:
+    """The store files to read: --store (or the default one, if it exists), then every --from."""
+    main = store_path or reports_dir / "isobench.sqlite"
+    return ([main] if store_path or main.exists() else []) + list(other_stores)
+
+
 def _open_store(store_path: Path | None, reports_dir: Path) -> Store:
     return Store(store_path or reports_dir / "isobench.sqlite")
 
@@ -72,14 +92,17 @@ def cli() -> None:
 @click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
 @click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")
+@_lang_option
 @_store_option
 @_reports_option
-def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path, reports_dir) -> None:
+def run(names, runtimes, repetitions, quick, scenario_dir, no_report, lang, store_path, reports_dir) -> None:
     """Run scenarios: `all`, names, or paths to .toml files."""
     scenarios = scenario_mod.select(names, scenario_dir)
     options = RunOptions(quick=quick, repetitions=repetitions, runtimes=tuple(runtimes),
                          command="bench " + " ".join(sys.argv[1:]))
-    with _open_store(store_path, reports_dir) as store:
+    # One run per state directory at a time; what a killed earlier run left is removed first.
+    with clean_mod.run_lock(), _open_store(store_path, reports_dir) as store:
+        _print_removed(clean_mod.clean())
         err_console.print("building the image (cached after the first time)…")
         image = build_image()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -94,7 +117,7 @@ def run(names, runtimes, repetitions, quick, scenario_dir, no_report, store_path
         if not no_report:
             from bench.report import write_report  # pandas and plotly: only now, after the runs
 
-            click.echo(f"report: {write_report(store, reports_dir, session)}")
+            click.echo(f"report: {write_report(store, reports_dir, session, lang)}")
 
 
 def _print_summary(store: Store, session: str) -> None:
@@ -109,15 +132,67 @@ def _print_summary(store: Store, session: str) -> None:
 
 
 @cli.command()
-@click.option("--session", help="session id [default: the newest with runs]")
+@click.option("--session", "session_ids", multiple=True,
+              help="session id [default: the newest with runs]; repeat it to put sessions side by side")
+@_from_option
+@_lang_option
 @_store_option
 @_reports_option
-def report(session, store_path, reports_dir) -> None:
-    """Rebuild the HTML report from the store, without running anything."""
-    from bench.report import write_report
+def report(session_ids, other_stores, lang, store_path, reports_dir) -> None:
+    """Rebuild the HTML report from the store(s), without running anything."""
+    from bench.report import write_report, write_side_by_side
+    from bench.report.sources import load_sessions
+
+    if len(session_ids) <= 1 and not other_stores:
+        with _open_store(store_path, reports_dir) as store:
+            click.echo(f"report: {write_report(store, reports_dir, session_ids[0] if session_ids else None, lang)}")
+        return
+    click.echo(f"report: {write_side_by_side(load_sessions(_stores(store_path, reports_dir, other_stores), session_ids), reports_dir, lang)}")
+
+
+@cli.command()
+@click.argument("session_a")
+@click.argument("session_b")
+@_from_option
+@_store_option
+@_reports_option
+def compare(session_a, session_b, other_stores, store_path, reports_dir) -> None:
+    """Compare two sessions figure by figure: the ratio B / A, and whether it is beyond the noise."""
+    from bench.report.compare import HEADER, change_rows, compare_sessions, comparison_notes
+    from bench.report.sources import load_sessions
+
+    a, b = load_sessions(_stores(store_path, reports_dir, other_stores), [session_a, session_b])
+    changes = compare_sessions(a, b)
+    table = Table(*HEADER, title=f"A = {a.info.id}, B = {b.info.id}: medians")
+    for row in change_rows(changes):
+        table.add_row(*row)
+    out_console.print(table)
+    for note in comparison_notes(a, b, changes):
+        out_console.print(note, highlight=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "pytest-benchmark"]), default="json",
+              show_default=True, help="json: the whole session; csv: one row per sample; "
+              "pytest-benchmark: its JSON, for `pytest-benchmark compare`")
+@click.option("--session", help="session id [default: the newest with runs]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write [default: stdout]")
+@_store_option
+@_reports_option
+def export(fmt, session, output, store_path, reports_dir) -> None:
+    """Export a session's raw results for other tools."""
+    from bench.report.export import export as export_session
 
     with _open_store(store_path, reports_dir) as store:
-        click.echo(f"report: {write_report(store, reports_dir, session)}")
+        text = export_session(store.load(session), fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"export: cannot write {output}: {err.strerror}; pass -o with a writable path") from None
+    click.echo(f"{fmt} export: {output}")
 
 
 @cli.command()
@@ -149,6 +224,29 @@ def list_(scenario_dir) -> None:
 
 
 @cli.command()
+def image() -> None:
+    """Build the one image (or find it in the cache) and print its root directory."""
+    click.echo(build_image().rootfs)
+
+
+def _print_removed(removed: list[clean_mod.Removed]) -> None:
+    for item in removed:
+        err_console.print(f"clean: {item.line()}", highlight=False)
+
+
+@cli.command()
+def clean() -> None:
+    """Remove what killed runs left behind (processes, containers, cgroups, mounts, loop devices, domains, trees)."""
+    with clean_mod.run_lock():
+        removed = clean_mod.clean()
+    for item in removed:
+        click.echo(item.line())
+    click.echo(f"{sum(not r.error for r in removed)} orphan(s) removed" if removed else "nothing to clean")
+    if any(r.error for r in removed):
+        sys.exit(1)
+
+
+@cli.command()
 def doctor() -> None:
     """Check this host and print the exact fix for anything missing."""
     checks = doctor_mod.diagnose()
@@ -177,3 +275,13 @@ def main(argv: list[str] | None = None) -> None:
     except BenchError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
+    except KeyboardInterrupt:  # outside click's own handling, e.g. while it unwinds
+        err_console.print("interrupted")
+        sys.exit(130)
+    finally:
+        # Everything is stored and printed: a Ctrl-C now, while Python shuts
+        # down, would only turn the exit status into "killed by SIGINT". Only
+        # as the process's entry point (argv None): a library or test caller
+        # keeps its Ctrl-C, and so do the children it starts later.
+        if argv is None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)

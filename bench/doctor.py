@@ -104,6 +104,9 @@ def diagnose() -> list[Check]:
     checks = [_check_root(), _check_static_libc(), _check_image_inputs(), *_check_python_deps()]
     for runtime in RUNTIMES:
         a = runtime.available()
+        if not a.ok and runtime.optional:  # skipped, said, not counted as missing
+            checks.append(Check(f"runtime: {runtime.name}", True, f"optional, not run here: {a.reason}; to run it: {a.fix}"))
+            continue
         checks.append(Check(f"runtime: {runtime.name}", a.ok, a.reason or runtime.summary, a.fix))
     checks += [
         _check_libvirtd(),
@@ -115,6 +118,8 @@ def diagnose() -> list[Check]:
         _check_tool("runc", "tests/perf compares box's start-up with it", "runc"),
         _check_virtiofsd(),
         _check_tool("chromium", "the report test opens the report in it", "chromium"),
+        _check_tool("docker-registry", "box pull's tests pull from a local registry", "docker-registry"),
+        _check_tool("skopeo", "box pull's tests push images to that registry with it", "skopeo"),
     ]
     return checks
 

@@ -17,6 +17,8 @@ _UNITS: tuple[tuple[str, str, str, float], ...] = (
     ("_iops", "IOPS", "IOPS", 1.0),
     ("_us", "µs", "µs", 1.0),
     ("_s", "s", "ms", 1e3),
+    ("_count", "count", "", 1.0),
+    ("_blocked", "1 = blocked, 0 = got through", "", 1.0),  # the isolation scorecard's checks
 )
 
 
@@ -68,6 +70,15 @@ _KNOWN = (
     Metric("host_pss_bytes", "host memory (PSS)", "lower", "proportional set size of every host process of the instance"),
     Metric("workload_rss_bytes", "the workload's own memory", "lower", "PSS of the probe's own process (or its RSS, read inside a VM)"),
     Metric("overhead_bytes", "isolation overhead", "lower", "host PSS minus what the workload itself uses"),
+    # The parts of overhead_bytes that can be told apart, for a stacked bar (bench.observers.memory_snapshot).
+    Metric("overhead_runtime_bytes", "isolation: runtime processes", "lower",
+           "PSS of the instance's host processes beside the workload (box-init, a CT's init, QEMU itself "
+           "without the guest's RAM)"),
+    Metric("overhead_guest_bytes", "isolation: guest kernel and its caches", "lower",
+           "a VM's guest RAM in use (PSS of QEMU's guest memory) minus the workload's own: the guest kernel, "
+           "its page cache, its init"),
+    Metric("overhead_page_cache_bytes", "isolation: host page cache", "lower",
+           "page cache charged to the instance's cgroup (files it read or wrote); not part of PSS"),
     Metric("cgroup_anon_bytes", "cgroup anonymous memory", "lower", "anonymous memory charged to the instance's cgroup"),
     Metric("cgroup_cache_bytes", "cgroup page cache", "lower", "page cache charged to the instance's cgroup"),
     Metric("cpu_elapsed_s", "fixed CPU work, wall time", "lower", "the probe's fixed integer work, timed inside"),
@@ -80,6 +91,19 @@ _KNOWN = (
     Metric("io_rand_read_p99_us", "4 KiB random read p99", "lower", "99th percentile latency of one read"),
     Metric("io_fsync_p50_us", "4 KiB write + fsync p50", "lower", "median latency"),
     Metric("io_fsync_p99_us", "4 KiB write + fsync p99", "lower", "99th percentile latency"),
+    # Density (bench.density): one run holds N instances at once; `instances_count` is that N.
+    Metric("instances_count", "instances at once", "higher", "how many idle instances ran side by side in this step"),
+    Metric("density_ready_s", "launch → all N ready", "lower",
+           "from the first launch call until every one of the N instances is ready"),
+    Metric("density_cleanup_s", "stop → all N cleaned up", "lower",
+           "from the first stop until all N instances are gone and every resource is released"),
+    Metric("density_mem_used_bytes", "host memory used (MemAvailable drop)", "lower",
+           "how much /proc/meminfo MemAvailable fell while the N instances ran: the whole host's view"),
+    Metric("density_pss_bytes", "host memory (summed PSS)", "lower",
+           "PSS of every host process of the N instances, each counted once"),
+    Metric("density_mem_per_instance_bytes", "host memory per instance", "lower", "the MemAvailable drop divided by N"),
+    Metric("density_mem_drift_bytes", "MemAvailable drift over the step", "lower",
+           "how far MemAvailable fell from before the launch to after the cleanup: other work's share of the drop"),
     # A VM's boot, phase by phase: consecutive, so they add up to launch → READY.
     Metric("vm_boot_prepare_s", "VM: disk overlay", "lower", "the instance's copy-on-write disk (qemu-img) and console socket"),
     Metric("vm_boot_define_s", "VM: libvirt before QEMU", "lower", "from createXML until QEMU's process exists: libvirt's own work"),
@@ -94,6 +118,9 @@ _KNOWN = (
            "MemTotal inside the guest: its RAM minus what its kernel reserved"),
     Metric("vm_guest_mem_available_bytes", "guest: memory available", "higher",
            "MemAvailable inside the guest, while the workload held its memory"),
+    Metric("vm_guest_page_cache_bytes", "guest: its page cache", "lower",
+           "Buffers + Cached inside the guest, while the workload held its memory: part of the guest's RAM in use "
+           "(overhead_guest_bytes)"),
     # An OpenVZ-style system container is started once per scenario, in the
     # runtime's setup; its runs are then execs into it (launch → READY there is
     # the exec latency). These are measured at that start.
@@ -109,6 +136,53 @@ _KNOWN = (
     Metric("vz_ct_cache_bytes", "idle CT: cgroup page cache", "lower",
            "page cache charged to the idle CT's cgroup (its boot read its disk)"),
 )
+# The isolation scorecard (scenarios/isolation.toml): `probe iso` tries each
+# check from inside an instance (bench/isolation.py gives it host targets).
+# A sample is 1.0 when the attempt was blocked (isolated) and 0.0 when it got
+# through to the host; no sample when it cannot be decided on this host.
+# (check, what is tried, what it teaches)
+ISOLATION_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("root_escape", "escape its root (classic chroot escape)",
+     "chroot only changes where '/' starts; root can chroot again and climb out. pivot_root in a new mount "
+     "namespace leaves no path back"),
+    ("host_pids", "see a host process",
+     "a PID namespace gives the instance its own process numbers: host processes do not exist for it"),
+    ("kill_host", "signal a host process",
+     "what cannot be seen cannot be signalled: the PID namespace, not permissions, protects host processes"),
+    ("ptrace_host", "ptrace a host process",
+     "ptrace reads and rewrites another process's memory; PID namespace, dropped CAP_SYS_PTRACE and seccomp each stop it"),
+    ("host_net", "see the host's network interfaces",
+     "a network namespace has its own interfaces, routes and firewall: the host's eth0 is not in it"),
+    ("raw_socket", "raw packet socket on the host's interface",
+     "a raw socket (CAP_NET_RAW) can sniff and forge traffic, but only on interfaces its network namespace has"),
+    ("host_socket", "connect to the host's abstract unix socket",
+     "abstract unix sockets have no file to hide: only a network namespace separates them (unix(7))"),
+    ("hostname", "change the host's hostname",
+     "the UTS namespace gives an instance its own hostname; without it, setting one renames the host"),
+    ("clock", "change the host's clock",
+     "there is one real-time clock per kernel: only refusing CAP_SYS_TIME (or a guest kernel) protects it"),
+    ("mount", "mount a filesystem",
+     "mount needs CAP_SYS_ADMIN; containers drop it (and seccomp refuses mount), a chroot's root keeps it"),
+    ("host_disk_mount", "mount the host's disk",
+     "with a device node and CAP_SYS_ADMIN every host file is readable, whatever the root directory is"),
+    ("block_device", "read a host block device",
+     "raw disk access bypasses every file permission: containers get no host device nodes"),
+    ("mknod", "make and open a device node (/dev/kmsg)",
+     "CAP_MKNOD makes nodes for any device; the devices cgroup or a nodev mount decide whether they open"),
+    ("proc_sys", "write a kernel setting in /proc/sys",
+     "most of /proc/sys is global to the kernel: containers mount it read-only"),
+    ("sysrq", "open /proc/sysrq-trigger for writing",
+     "sysrq can reboot or crash the host kernel: containers get it read-only"),
+    ("module", "load a kernel module",
+     "a module runs as the kernel itself: CAP_SYS_MODULE is never given to a container"),
+    ("mem_limit", "limited in memory",
+     "a cgroup's memory limit OOM-kills the instance, not the host; chroot has no limits at all"),
+    ("pids_limit", "limited in processes",
+     "the pids controller stops a fork bomb at the limit"),
+    ("cpu_limit", "limited in CPU time",
+     "CFS bandwidth (cpu.max / cfs_quota_us) pauses the instance once it used its share of each period"),
+)
+_KNOWN += tuple(Metric(f"iso_{name}_blocked", label, "higher", teaches) for name, label, teaches in ISOLATION_CHECKS)
 METRICS: dict[str, Metric] = {m.name: m for m in _KNOWN}
 
 

@@ -19,8 +19,11 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
+from bench import isolation
+from bench.density import planned_steps, run_density
 from bench.errors import BenchError, InstanceError
 from bench.metadata import collect_metadata
+from bench.noise import NoiseWatch
 from bench.observers import memory_snapshot
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
 from bench.scenario import Scenario
@@ -94,7 +97,8 @@ def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: fl
         # time would time our own sampling, so it is not recorded as exit_s.
         # The probe's own figure only when read from /proc (not the getrusage peak, see probe.c).
         reported = ready.number("rss_bytes") if ready.fields.get("rss_source") in ("smaps_rollup", "statm") else None
-        metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported))
+        metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported,
+                                       inst.guest_ram_pss_bytes()))
         inst.stop()
         inst.wait(timeout_s)
         return metrics
@@ -188,8 +192,21 @@ def planned_repetitions(scenario: Scenario, names: Sequence[str], options: RunOp
     return runs
 
 
-def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int], image: Image, store: Store,
-                  session: str, progress: Progress) -> None:
+def planned_warmups(scenario: Scenario, names: Sequence[str], options: RunOptions) -> dict[str, int]:
+    """Warm-up runs per runtime: the scenario's, lowered with --quick to a runtime's ``max_quick_warmups``.
+
+    A VM's every warm-up is a boot of seconds; a quick run is a check, not
+    for conclusions, so there the VMs go straight to their measured runs.
+    """
+    warmups = {}
+    for name in names:
+        cap = get_runtime(name).max_quick_warmups if options.quick else None
+        warmups[name] = scenario.warmup if cap is None else min(cap, scenario.warmup)
+    return warmups
+
+
+def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int], warmups: dict[str, int],
+                  image: Image, store: Store, session: str, progress: Progress) -> None:
     """Set up every runtime, run warm-ups, then the measured runs interleaved, then clean up.
 
     Interleaving (round i runs every runtime's i-th repetition) means slow
@@ -200,19 +217,15 @@ def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int]
         runtimes = _set_up(names, scenario, image, store, session, progress, stack)
         if not runtimes:
             return
-        progress.begin(scenario.name, sum(scenario.warmup + runs[r.name] for r in runtimes))
+        scenario = isolation.prepare(scenario, image, stack)  # host-side targets of the iso mode; others unchanged
         try:
-            for i in range(scenario.warmup):
-                for runtime in _rotation(runtimes, i):
-                    store.record_run(session, run_once(runtime, scenario, i, warmup=True))
-                    progress.advance()
-            for i in range(max(runs[r.name] for r in runtimes)):
-                for runtime in _rotation([r for r in runtimes if i < runs[r.name]], i):
-                    run = run_once(runtime, scenario, i, warmup=False)
-                    store.record_run(session, run)
-                    if not run.ok:
-                        progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
-                    progress.advance()
+            if scenario.density is not None:  # N instances at once, step by step
+                progress.begin(scenario.name, planned_steps(scenario.density, runtimes, runs, scenario.warmup))
+                run_density(scenario, runtimes, runs, store, session, progress)
+            else:
+                progress.begin(scenario.name, sum(warmups[r.name] + runs[r.name] for r in runtimes))
+                _run_one_at_a_time(scenario, runtimes, runs, warmups, store, session, progress)
+            _repeat_setups(scenario, runtimes, runs, store, session, progress)
         finally:
             # Setup figures are stored last, so that the order of the stored
             # runs, which reports follow for their columns, is the runtimes' own.
@@ -220,10 +233,49 @@ def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int]
                 _record_setup(runtime, scenario, store, session)
 
 
+def _run_one_at_a_time(scenario: Scenario, runtimes: list[Runtime], runs: dict[str, int], warmups: dict[str, int],
+                       store: Store, session: str, progress: Progress) -> None:
+    for i in range(max(warmups[r.name] for r in runtimes)):
+        for runtime in _rotation([r for r in runtimes if i < warmups[r.name]], i):
+            store.record_run(session, run_once(runtime, scenario, i, warmup=True))
+            progress.advance()
+    for i in range(max(runs[r.name] for r in runtimes)):
+        for runtime in _rotation([r for r in runtimes if i < runs[r.name]], i):
+            run = run_once(runtime, scenario, i, warmup=False)
+            store.record_run(session, run)
+            if not run.ok:
+                progress.note(f"{scenario.name} · {runtime.name} run {i + 1} failed: {run.error}")
+            progress.advance()
+
+
+def _repeat_setups(scenario: Scenario, runtimes: list[Runtime], runs: dict[str, int], store: Store, session: str,
+                   progress: Progress) -> None:
+    """The scenario's ``setup_repetitions`` more samples of each runtime's setup figures (``Runtime.repeat_setup``).
+
+    Stored as measured runs numbered on from the runtime's launches, so the
+    figures get a median and spread like any other; a runtime with nothing
+    to time in its setup stores nothing.
+    """
+    for i in range(scenario.setup_repetitions):
+        for runtime in runtimes:
+            iteration = runs.get(runtime.name, 0) + i
+            try:
+                figures = runtime.repeat_setup()
+            except BenchError as err:
+                store.record_run(session, RunRecord(scenario.name, runtime.name, iteration, False, False, {},
+                                                    f"setup again: {err}", utc_now()))
+                progress.note(f"{scenario.name} · {runtime.name}: setting up again failed: {err}")
+                continue
+            if figures:
+                store.record_run(session, RunRecord(scenario.name, runtime.name, iteration, False, True, figures,
+                                                    started_at=utc_now()))
+
+
 def scenario_info(s: Scenario, runs: dict[str, int] | None = None) -> ScenarioInfo:
     capped = {name: n for name, n in (runs or {}).items() if n < s.repetitions}
     return ScenarioInfo(name=s.name, description=s.description, note=s.note, mode=s.mode, args=s.args,
-                        metrics=s.metrics, warmup=s.warmup, repetitions=s.repetitions, order=s.order, capped=capped)
+                        metrics=s.metrics, warmup=s.warmup, repetitions=s.repetitions, order=s.order, capped=capped,
+                        chart=s.chart, description_es=s.description_es, note_es=s.note_es)
 
 
 def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options: RunOptions,
@@ -240,18 +292,19 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     if options.repetitions is not None:
         scenarios = [dataclasses.replace(s, repetitions=options.repetitions) for s in scenarios]
     plans = [(s, choose_runtimes(s, options)) for s in scenarios]  # bad names fail before anything runs
-    plans = [(s, names, planned_repetitions(s, names, options)) for s, names in plans]
-    metadata = {**collect_metadata(), "image_digest": image.digest}
+    plans = [(s, names, planned_repetitions(s, names, options), planned_warmups(s, names, options)) for s, names in plans]
+    noise = NoiseWatch()
+    metadata = {**collect_metadata(), "image_digest": image.digest, **noise.start()}
     session = store.begin_session(options.command, options.quick, metadata)
     status = "failed"
     try:
-        for scenario, names, runs in plans:
+        for scenario, names, runs, warmups in plans:
             store.record_scenario(session, scenario_info(scenario, runs))
-            _run_scenario(scenario, names, runs, image, store, session, progress)
+            _run_scenario(scenario, names, runs, warmups, image, store, session, progress)
         status = "finished"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
-        store.finish_session(session, status)
+        store.finish_session(session, status, noise.finish())
     return session

@@ -9,6 +9,8 @@ Example (``scenarios/startup.toml``)::
     name = "startup"
     description = "How long until the workload is ready, and until it is gone"
     note = "Plain-language note shown under the chart."
+    description_es = "Cuánto tarda la carga en estar lista, y en terminar"   # optional: --lang es
+    note_es = "Nota en lenguaje llano bajo el gráfico."
     [workload]
     mode = "ready"
     [run]
@@ -17,6 +19,7 @@ Example (``scenarios/startup.toml``)::
     timeout_s = 30
     [report]
     metrics = ["ready_s", "exit_s"]
+    chart = "startup"   # startup | memory | density | io | cpu | scorecard
     [limits]            # optional; containers enforce them with cgroups, a VM sizes its domain
     memory_mib = 256
     cpus = 1.0
@@ -35,19 +38,51 @@ from typing import Any
 from bench.errors import ScenarioError, UsageError
 from bench.metrics import METRICS
 from runtimes import Limits, runtime_names
-from runtimes.probe import MODES
+from runtimes.probe import HOLDING_MODES, MODES
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 QUICK_REPETITIONS = 5
+# How a scenario's section draws its figures (bench.report.charts has one builder per kind).
+CHARTS = ("startup", "memory", "density", "io", "cpu", "scorecard")
 
 _SCHEMA: dict[str, set[str]] = {
-    "": {"name", "description", "note", "order", "workload", "run", "report", "limits"},
+    "": {"name", "description", "note", "description_es", "note_es", "order", "workload", "run", "report", "limits",
+         "density"},
     "workload": {"mode", "args", "quick_args"},
-    "run": {"runtimes", "warmup", "repetitions", "timeout_s", "quick_repetitions"},
-    "report": {"metrics"},
+    "run": {"runtimes", "warmup", "repetitions", "timeout_s", "quick_repetitions", "setup_repetitions"},
+    "report": {"metrics", "chart"},
     "limits": {"memory_mib", "cpus", "pids"},
+    "density": {"max_instances", "quick_max_instances", "margin_mib", "runtime_caps", "quick_runtime_caps"},
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Density:
+    """A density scenario's ``[density]`` table: how many idle instances to hold at once.
+
+    Steps double from 1 up to ``max_instances`` (which is always a step),
+    each runtime stopping at its own cap, and every step only if the host's
+    MemAvailable stays above ``margin_bytes`` (see ``bench.density``).
+    """
+
+    max_instances: int
+    quick_max_instances: int = 2
+    margin_bytes: int = 2 * 2**30
+    runtime_caps: dict[str, int] = dataclasses.field(default_factory=dict)  # runtime → most instances at once
+    quick_runtime_caps: dict[str, int] = dataclasses.field(default_factory=dict)  # the same, with --quick
+
+    def quick(self) -> Density:
+        caps = {**self.runtime_caps, **{name: min(cap, self.runtime_caps.get(name, cap))
+                                        for name, cap in self.quick_runtime_caps.items()}}
+        return dataclasses.replace(self, max_instances=min(self.max_instances, self.quick_max_instances),
+                                   runtime_caps=caps)
+
+    def counts(self, runtime: str) -> tuple[int, ...]:
+        """Instance counts one runtime is stepped through: 1, 2, 4, … up to its cap."""
+        top = min(self.max_instances, self.runtime_caps.get(runtime, self.max_instances))
+        steps = [1 << i for i in range(top.bit_length()) if 1 << i < top]
+        return (*steps, top)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +104,11 @@ class Scenario:
     quick_repetitions: int = QUICK_REPETITIONS
     order: int = 100
     limits: Limits = Limits()
+    chart: str = "startup"
+    setup_repetitions: int = 0  # extra measurements of a runtime's setup (Runtime.repeat_setup), e.g. a CT's start
+    density: Density | None = None  # set: N instances at once (bench.density) instead of one at a time
+    description_es: str = ""  # the Spanish text of `bench report --lang es`; empty: shown in English
+    note_es: str = ""
 
     def quick(self) -> Scenario:
         """The same question, asked with fewer, smaller runs (``--quick``)."""
@@ -76,6 +116,8 @@ class Scenario:
             self, warmup=min(self.warmup, 1),
             repetitions=min(self.repetitions, self.quick_repetitions),
             args=self.quick_args if self.quick_args is not None else self.args,
+            setup_repetitions=min(self.setup_repetitions, self.quick_repetitions),
+            density=self.density and self.density.quick(),
         )
 
 
@@ -138,7 +180,8 @@ def _check_keys(reader: _Reader) -> None:
         keys = reader.data.keys() if not table else reader.table(table).keys()
         for key in keys:
             if key not in allowed:
-                where = f"[{table}] {key}" if table else key
+                shown = key if key.isprintable() and key.strip() == key and key else repr(key)  # one line, always
+                where = f"[{table}] {shown}" if table else shown
                 raise ScenarioError(f"{reader.path}: {where}: unknown key; allowed: {', '.join(sorted(allowed))}")
 
 
@@ -170,6 +213,8 @@ def parse_scenario(text: str, path: Path) -> Scenario:
     if len(set(metrics)) != len(metrics):
         raise r.fail("[report] metrics", "each metric once", list(metrics))
     _check_choices(r, "[report] metrics", metrics, METRICS)
+    chart = r.get("report", "chart", str, "startup")
+    _check_choices(r, "[report] chart", [chart], CHARTS)
     return Scenario(
         name=name, description=r.get("", "description", str), note=r.get("", "note", str, ""),
         order=r.bounded("", "order", int, 0, 10_000, 100),
@@ -179,8 +224,35 @@ def parse_scenario(text: str, path: Path) -> Scenario:
         repetitions=r.bounded("run", "repetitions", int, 1, 10_000, 10),
         quick_repetitions=r.bounded("run", "quick_repetitions", int, 1, 10_000, QUICK_REPETITIONS),
         timeout_s=r.bounded("run", "timeout_s", float, 0.1, 3600, 60.0),
-        metrics=metrics, path=path, limits=_limits(r),
+        metrics=metrics, path=path, limits=_limits(r), chart=chart,
+        description_es=r.get("", "description_es", str, ""), note_es=r.get("", "note_es", str, ""),
+        setup_repetitions=r.bounded("run", "setup_repetitions", int, 0, 10_000, 0),
+        density=_density(r),
     )
+
+
+def _density(r: _Reader) -> Density | None:
+    if "density" not in r.data:
+        return None
+    mode = r.get("workload", "mode", str)
+    if mode not in HOLDING_MODES:  # the instances must stay up until all N are counted
+        raise r.fail("[workload] mode", f"a mode that holds still ({', '.join(sorted(HOLDING_MODES))}) with [density]", mode)
+    return Density(
+        max_instances=r.bounded("density", "max_instances", int, 1, 1024, dataclasses.MISSING),
+        quick_max_instances=r.bounded("density", "quick_max_instances", int, 1, 1024, 2),
+        margin_bytes=r.bounded("density", "margin_mib", int, 0, 100_000, 2048) * 2**20,
+        runtime_caps=_caps(r, "runtime_caps"), quick_runtime_caps=_caps(r, "quick_runtime_caps"),
+    )
+
+
+def _caps(r: _Reader, key: str) -> dict[str, int]:
+    """``{ runtime = most instances }``: known runtime names, whole numbers from 1."""
+    caps = r.get("density", key, dict, {})
+    _check_choices(r, f"[density] {key}", caps, runtime_names())
+    for name, cap in caps.items():
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+            raise r.fail(f"[density] {key}.{name}", "an integer of at least 1", cap)
+    return dict(caps)
 
 
 def _limits(r: _Reader) -> Limits:
@@ -203,6 +275,9 @@ def load_scenario(path: Path) -> Scenario:
 def load_all(directory: Path = DEFAULT_DIR) -> list[Scenario]:
     """Every scenario in ``directory``, in report order; names must be unique."""
     scenarios = [load_scenario(p) for p in sorted(directory.glob("*.toml"))]
+    if not scenarios:
+        raise ScenarioError(f"{directory}: no scenario files (*.toml) in it; pass --scenarios with the directory "
+                            "that holds them, or name .toml files")
     seen: dict[str, Path] = {}
     for s in scenarios:
         if s.name in seen:

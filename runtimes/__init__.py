@@ -14,13 +14,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from runtimes.base import Runtime
 
-# (module, class) in report order.
+# (module, class) in report order. Each home-made runtime sits beside the
+# production tools it is measured against (runtimes/peers/): chroot beside
+# unshare and bubblewrap, the OpenVZ-style one beside LXC, box beside the OCI
+# runtimes and engines, the libvirt VM beside plain QEMU.
 _REGISTRY = (
     ("runtimes.native", "Native"),
     ("runtimes.chroot", "Chroot"),
+    ("runtimes.peers.unshare", "Unshare"),
+    ("runtimes.peers.bwrap", "Bwrap"),
     ("runtimes.openvz.runtime", "OpenVZ"),
+    ("runtimes.peers.lxc", "Lxc"),
     ("runtimes.box.runtime", "BoxRuntime"),
+    ("runtimes.peers.crun", "Crun"),
+    ("runtimes.peers.runc", "Runc"),
+    ("runtimes.peers.podman", "Podman"),
+    ("runtimes.peers.docker", "Docker"),
     ("runtimes.libvirt_vm", "LibvirtVM"),
+    ("runtimes.peers.qemu", "Qemu"),
 )
 BASELINE = "native"
 

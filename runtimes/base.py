@@ -19,6 +19,7 @@ from __future__ import annotations
 import abc
 import contextlib
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar
@@ -44,6 +45,20 @@ class Availability:
     @classmethod
     def no(cls, reason: str, fix: str = "") -> Availability:
         return cls(ok=False, reason=reason, fix=fix)
+
+
+@dataclasses.dataclass(frozen=True)
+class Orphan:
+    """Something a killed run left behind (a container, a cgroup, a domain…), and how to remove it.
+
+    Found by ``Runtime.orphans`` and removed by `bench clean` (bench/clean.py),
+    which says what it removed: ``kind`` and ``name`` are that line.
+    """
+
+    runtime: str
+    kind: str                           # "container", "cgroup", "libvirt domain"…
+    name: str
+    remove: Callable[[], None] = dataclasses.field(compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,6 +158,14 @@ class Instance(abc.ABC):
         """
         return {}
 
+    def guest_ram_pss_bytes(self) -> float | None:
+        """Host memory (PSS) of a VM's guest RAM: its kernel, page cache and workload all live there.
+
+        Read while the instance runs, so the memory figures can tell a guest's
+        share of its QEMU process from QEMU's own. None without a guest.
+        """
+        return None
+
     # -- lifecycle -----------------------------------------------------
     @abc.abstractmethod
     def wait_ready(self, timeout_s: float) -> ProbeLine:
@@ -194,6 +217,10 @@ class Runtime(abc.ABC):
     # report says where a cap applied. An explicit `bench run -n` overrides it.
     max_repetitions: ClassVar[int | None] = None
     max_quick_repetitions: ClassVar[int | None] = None  # the cap with --quick
+    max_quick_warmups: ClassVar[int | None] = None      # with --quick, at most this many warm-ups
+    # An optional runtime needs something the suite does not install (the
+    # Docker engine): `bench doctor` reports it without counting it as missing.
+    optional: ClassVar[bool] = False
 
     def __init__(self, image: Image) -> None:
         self.image = image
@@ -221,6 +248,34 @@ class Runtime(abc.ABC):
         the store and the report like any other figure.
         """
         return {}
+
+    def repeat_setup(self) -> dict[str, float]:
+        """Undo and redo the part of the setup worth timing; return its figures as ``setup_observations`` does.
+
+        A scenario's ``setup_repetitions`` calls this so that a figure measured
+        at setup (a CT's start) gets a median and a spread, not one sample.
+        The runtime is as ready to ``start`` afterwards as before. {} (the
+        default): nothing in this runtime's setup is measured.
+        """
+        return {}
+
+    def start_separate(self, spec: InstanceSpec) -> Instance:
+        """Launch an instance that shares no isolation with the others (a density step holds N at once).
+
+        The same as ``start`` for every runtime whose instances are already
+        separate; one that execs into a shared environment (vz's CT) makes a
+        new one for this instance and removes it when the instance closes.
+        """
+        return self.start(spec)
+
+    @classmethod
+    def orphans(cls) -> list[Orphan]:
+        """What runs of this runtime killed before their cleanup left behind; [] (the default): nothing.
+
+        Called by `bench clean` while it holds the run lock, so no run of the
+        suite using this state directory is in progress. Cheap; never raises.
+        """
+        return []
 
     def __enter__(self) -> Runtime:
         return self

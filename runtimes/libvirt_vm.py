@@ -21,6 +21,7 @@ destroys it if the harness dies without cleaning up (``kill -9``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -30,11 +31,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 import psutil
 
 from bench.errors import InstanceError, RuntimeUnavailable
-from runtimes.base import Availability, Instance, InstanceSpec, Limits, Runtime, TimedLine
+from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime, TimedLine
 from runtimes.paths import scratch_root, state_dir
 from runtimes.probe import ProbeLine, parse_line, probe_argv
 from runtimes.vm_accel import Accelerator, choose_accelerator, kvm_device_problem
@@ -66,6 +68,22 @@ def connect() -> libvirt.virConnect:
     """A connection to the system libvirtd; raises libvirt.libvirtError if unreachable."""
     libvirt.registerErrorHandler(_quiet, None)
     return libvirt.open(URI)
+
+
+def _destroy_domain(name: str) -> None:
+    """Destroy (and, if it was defined, undefine) one domain by name; gone already is fine."""
+    conn = connect()
+    try:
+        domain = conn.lookupByName(name)
+        if domain.isActive():
+            domain.destroy()
+        if domain.isPersistent():
+            domain.undefine()
+    except libvirt.libvirtError as err:
+        if err.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
+    finally:
+        conn.close()
 
 
 def domain_prefix() -> str:
@@ -114,7 +132,8 @@ class LibvirtVM(Runtime):
     # Every run boots a VM (seconds under emulation), so the scenarios' tens
     # of runs would take most of an hour: fewer runs, said in the report.
     max_repetitions = 15
-    max_quick_repetitions = 3
+    max_quick_repetitions = 2
+    max_quick_warmups = 0  # --quick: a check; every boot costs seconds under emulation
 
     @classmethod
     def available(cls) -> Availability:
@@ -136,6 +155,21 @@ class LibvirtVM(Runtime):
             return Availability.no(f"libvirtd is not reachable on {URI} ({err.get_error_message()})",
                                    f"{PROVISION} (starts virtlogd and libvirtd)")
         return Availability.yes()
+
+    @classmethod
+    def orphans(cls) -> list[Orphan]:
+        """Domains of this state directory's runs still defined (AUTODESTROY normally ends them with the harness)."""
+        if libvirt is None or os.geteuid() != 0:
+            return []
+        try:
+            conn = connect()
+        except libvirt.libvirtError:
+            return []  # libvirtd is down: it has no domains to leave behind either
+        try:
+            names = [d.name() for d in conn.listAllDomains() if d.name().startswith(domain_prefix())]
+        finally:
+            conn.close()
+        return [Orphan(cls.name, "libvirt domain", name, functools.partial(_destroy_domain, name)) for name in names]
 
     def __enter__(self) -> LibvirtVM:
         try:
@@ -183,13 +217,19 @@ class LibvirtVM(Runtime):
 
 
 class VMInstance(Instance):
-    """One transient domain, its overlay and its console, from launch to cleanup."""
+    """One transient domain, its overlay and its console, from launch to cleanup.
+
+    How the VM is started and forced off (``_start``, ``_force_off``) is
+    libvirt's part; the plain-QEMU peer (``runtimes.peers.qemu``) replaces
+    just those two and shares the rest: the console, stop, the boot phases.
+    """
+
+    runtime_name: ClassVar[str] = "libvirt"  # names the runtime in error messages
 
     def __init__(self, vm: LibvirtVM, spec: InstanceSpec, accelerator: Accelerator | None = None) -> None:
         super().__init__()
         self._at = {"launch": time.monotonic_ns()}  # host-side moments of the launch, monotonic ns
         self.name = f"{domain_prefix()}{uuid.uuid4().hex[:8]}"
-        self._conn = vm.conn
         self.console: Console | None = None
         self._pid: int | None = None
         self._forced = False  # stop() had to destroy the VM
@@ -200,7 +240,9 @@ class VMInstance(Instance):
             raise
 
     def _start(self, vm: LibvirtVM, spec: InstanceSpec, accelerator: Accelerator) -> None:
+        self._conn = vm.conn
         memory_mib, vcpus = guest_size(spec.limits)
+        self._memory_mib = memory_mib
         cmdline = kernel_cmdline(spec.argv)
         workdir = Path(tempfile.mkdtemp(prefix="libvirt-", dir=scratch_root()))
         self._cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
@@ -238,6 +280,12 @@ class VMInstance(Instance):
     def lines(self) -> list[TimedLine]:
         return self.console.lines if self.console is not None else []
 
+    def guest_ram_pss_bytes(self) -> float | None:
+        """PSS of QEMU's guest RAM: the anonymous mapping exactly the guest's memory size (proc(5), smaps)."""
+        if self._pid is None:
+            return None
+        return guest_ram_pss(Path(f"/proc/{self._pid}/smaps"), self._memory_mib * 1024)
+
     def output_tail(self, n: int = 3) -> str:
         """The last lines that were neither probe nor guest-script lines (an error, a kernel panic)."""
         plain = [ln.text.strip() for ln in self.lines
@@ -258,26 +306,26 @@ class VMInstance(Instance):
             if self.console.eof:
                 raise InstanceError(self._ended_before_ready())
             if time.monotonic_ns() >= deadline:
-                raise InstanceError(f"libvirt: no ready line within {timeout_s:g} s")
+                raise InstanceError(f"{self.runtime_name}: no ready line within {timeout_s:g} s")
             self.console.read_some(deadline)
 
     def _ended_before_ready(self) -> str:
         status = self._exit_status()
         tail = self.output_tail()
         if status is not None:
-            return f"libvirt: workload exited with status {status} before it was ready: {tail}"
-        return f"libvirt: the VM stopped before the workload was ready: {tail or 'no output'}"
+            return f"{self.runtime_name}: workload exited with status {status} before it was ready: {tail}"
+        return f"{self.runtime_name}: the VM stopped before the workload was ready: {tail or 'no output'}"
 
     def wait(self, timeout_s: float) -> int:
         """Block until the VM is off; return the workload's exit status, as the guest reported it."""
         if not self.console.read_until_eof(time.monotonic_ns() + int(timeout_s * 1e9)):
-            raise InstanceError(f"libvirt: the VM still runs after {timeout_s:g} s")
+            raise InstanceError(f"{self.runtime_name}: the VM still runs after {timeout_s:g} s")
         status = self._exit_status()
         if status is not None:
             return status
         if self._forced:
             return -signal.SIGKILL  # destroyed, as subprocess reports a killed process
-        raise InstanceError(f"libvirt: the VM stopped without reporting the workload's exit status: "
+        raise InstanceError(f"{self.runtime_name}: the VM stopped without reporting the workload's exit status: "
                             f"{self.output_tail() or 'no output'}")
 
     def stop(self) -> None:
@@ -294,11 +342,15 @@ class VMInstance(Instance):
             if self.console.read_until_eof(time.monotonic_ns() + int(STOP_GRACE_S * 1e9)):
                 return
         self._forced = True
+        self._force_off()
+        self.console.read_until_eof(time.monotonic_ns() + int(STOP_GRACE_S * 1e9))
+
+    def _force_off(self) -> None:
+        """Pull the plug: the VM ends at once, whatever the guest is doing."""
         try:
             self._domain.destroy()
         except libvirt.libvirtError:
             pass  # it powered off meanwhile: the console closes either way
-        self.console.read_until_eof(time.monotonic_ns() + int(STOP_GRACE_S * 1e9))
 
     def _destroy_and_forget(self) -> None:
         """Destroy the domain if it exists, then wait until libvirt has forgotten it.
@@ -354,6 +406,29 @@ class VMInstance(Instance):
             if parsed and parsed.event == "ready":
                 return parsed.at_ns
         return None
+
+
+def guest_ram_pss(smaps: Path, guest_kib: int) -> float | None:
+    """Summed ``Pss`` of the anonymous mappings of ``guest_kib`` KiB in ``smaps``; None if unreadable or absent.
+
+    QEMU allocates the guest's RAM as one anonymous mapping of its exact size
+    (``pc.ram``); its other big mapping under TCG, the translated-code
+    cache, has a size of its own, so the size alone tells them apart.
+    """
+    try:
+        text = smaps.read_text()
+    except OSError:
+        return None
+    total, found, in_guest = 0, False, False
+    for line in text.splitlines():
+        key, _, rest = line.partition(" ")
+        if not key.endswith(":"):  # a mapping's header: address range, perms, offset, dev, inode [path]
+            in_guest = len(line.split()) == 5
+        elif key == "Size:":
+            in_guest = in_guest and int(rest.split()[0]) == guest_kib
+        elif key == "Pss:" and in_guest:
+            total, found = total + int(rest.split()[0]) * 1024, True
+    return float(total) if found else None
 
 
 def _qemu_pid(name: str) -> int | None:

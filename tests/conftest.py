@@ -2,7 +2,8 @@
 
 Every integration test runs between two snapshots of what the suite could
 leak (mounts, scratch trees, child processes, libvirt domains, vz's loop
-devices, veths and cgroups); any difference fails the test,
+devices, veths and cgroups, the production peers' containers); any
+difference fails the test,
 as bocker's and crun's test harnesses do.
 """
 
@@ -91,11 +92,61 @@ def _libvirt_domains() -> set[str]:
         conn.close()
 
 
+def _peer_leftovers(state: Path) -> dict[str, set[str]]:
+    """What the production peers (runtimes/peers/) could leave: containers, their state and monitors, cgroups."""
+    from runtimes.peers import docker, podman
+    from runtimes.peers._common import session_tag
+
+    monitors = set()
+    for proc in psutil.process_iter(["name", "cmdline"]):  # podman's conmon outlives a killed client
+        if proc.info["name"] == "conmon" and f"isobench-{session_tag()}-" in " ".join(proc.info["cmdline"] or ()):
+            monitors.add(f"{proc.pid} conmon")
+    return {
+        "OCI runtime state and bundles": {str(p) for kind in ("state", "bundles")
+                                          for p in (state / "scratch").glob(f"*/{kind}/*")},
+        "podman containers": podman.leftover_containers(),
+        "podman monitors": monitors,
+        "docker containers": docker.leftover_containers(),
+        # Only this session's: another suite run on the host may be running the peers meanwhile.
+        "peer cgroups": {g for g in _cgroups("isobench-crun") | _cgroups("isobench-runc") | _cgroups("isobench-lxc")
+                         if f"/isobench-{session_tag()}-" in g},
+    }
+
+
+def _state_processes(state: Path) -> set[str]:
+    """Processes running from the state directory (cwd or executable in it), children or not: `bench clean` kills them."""
+    root = str(state.resolve())
+    found = set()
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and any(os.readlink(proc / link).startswith(root + "/") for link in ("cwd", "exe")):
+                found.add(f"{proc.name} {os.readlink(proc / 'exe')}")
+        except OSError:
+            continue
+    return found
+
+
+def _state_loop_devices(state: Path) -> set[str]:
+    """Loop devices bound to any file in the state directory (e.g. the isolation check's disk)."""
+    root = str(state.resolve())
+    found = set()
+    for entry in Path("/sys/block").glob("loop*"):
+        try:
+            backing = (entry / "loop/backing_file").read_text().strip()
+        except OSError:
+            continue
+        if backing.startswith(root + "/"):
+            found.add(f"/dev/{entry.name} {backing}")
+    return found
+
+
 def _leftovers(state: Path) -> dict[str, set[str]]:
     return {
         "mounts": _mounts(),
         "scratch trees": _entries(state / "scratch"),
         "box containers": _entries(state / "box" / "containers"),
+        "box pull leftovers": {str(p) for p in (state / "box" / "layers").glob(".unpack-*")}
+        | _entries(state / "box" / "downloads"),
         "cgroups": _cgroups("box"),
         "vz containers": _entries(state / "vz" / "conf") | _entries(state / "vz" / "private"),
         "vz running containers": {str(p) for p in (state / "vz" / "run").glob("*.json")},
@@ -105,6 +156,9 @@ def _leftovers(state: Path) -> dict[str, set[str]]:
         "network namespaces": _entries(Path("/run/netns")),
         "libvirt domains": _libvirt_domains(),
         "child processes": {f"{p.pid} {p.name()}" for p in psutil.Process().children(recursive=True)},
+        "processes in the state dir": _state_processes(state),
+        "loop devices of the state dir": _state_loop_devices(state),
+        **_peer_leftovers(state),
     }
 
 

@@ -3,24 +3,28 @@
     box run [-it] [-d] [--rm] [--name N] [-m MEM] [--cpus N] [--pids-limit N]
             [-e K=V] [-v HOST:CTR[:ro]] IMAGE [CMD...]
     box ps [-a] [-q] [-f status=exited]     box rm [-f] C...     box container prune
-    box images      box rmi IMAGE...        box import SOURCE NAME[:TAG]
+    box pull [-q] NAME[:TAG|@DIGEST]        box images      box rmi IMAGE...
+    box import SOURCE NAME[:TAG]
     box logs C      box exec [-it] C CMD    box stop C...        box inspect X...
     box version
 
 Exit codes as Docker's: 125 when box itself fails (bad flags included),
 126 when the command cannot be run, 127 when it is not found, else the
-command's own. Every error is one line on stderr.
+command's own; `box pull` exits 1 when the pull fails, as `docker pull`
+does. Every error is one line on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import re
 import signal
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -28,15 +32,19 @@ from bench.errors import BenchError
 from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.base import Limits
 from runtimes.box import cgroups, format, security, tty
+from runtimes.box.container import _NAME_RE as _CONTAINER_NAME_RE
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.contain import Volume
 from runtimes.box.errors import BoxError, NoSuchContainer, NoSuchImage
+from runtimes.box.images import NO_TAG
 from runtimes.box.state import Status
 
 VERSION = "0.1.0"
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 _MEMORY_RE = re.compile(r"^(\d+)([bkmg]?)$", re.IGNORECASE)
 MIN_MEMORY = 6 * 2**20  # Docker's floor: "Minimum memory limit allowed is 6MB"
+MAX_MEMORY = 2**63 - 1  # what a cgroup's memory limit file can hold
+_HOSTNAME_RE = re.compile(r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
 
 
 def parse_memory(text: str) -> int:
@@ -47,6 +55,8 @@ def parse_memory(text: str) -> int:
     value = int(match.group(1)) * {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30}[match.group(2).lower()]
     if value < MIN_MEMORY:
         raise click.BadParameter(f"{text}: the minimum memory limit is 6m")
+    if value > MAX_MEMORY:
+        raise click.BadParameter(f"{text}: more than a cgroup can hold (at most 8589934591g)")
     return value
 
 
@@ -55,7 +65,38 @@ def parse_volume(text: str) -> Volume:
     parts = text.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] not in ("ro", "rw")):
         raise click.BadParameter(f"invalid volume {text!r}: use /host/path:/container/path[:ro]")
-    return Volume(Path(parts[0]), parts[1], readonly=len(parts) == 3 and parts[2] == "ro")
+    host, target = parts[0], parts[1]
+    # Checked here, before any pull, as Docker checks a mount spec before it contacts a registry.
+    if not host.startswith("/") or not target.startswith("/"):
+        raise click.BadParameter(f"invalid volume {text!r}: both paths must be absolute (-v /host/dir:/container/dir)")
+    if ".." in Path(target).parts:
+        raise click.BadParameter(f"invalid volume {text!r}: '..' is not allowed in the container path")
+    return Volume(Path(host), target, readonly=len(parts) == 3 and parts[2] == "ro")
+
+
+def check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not _CONTAINER_NAME_RE.match(value):
+        raise click.BadParameter(f"invalid container name {value!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+    return value
+
+
+def check_hostname(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (len(value) > 64 or not _HOSTNAME_RE.match(value)):
+        raise click.BadParameter(f"invalid hostname {value!r}: letters, digits, '-' and '.' (RFC 1123), up to 64")
+    return value
+
+
+def check_cpus(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):  # FloatRange lets nan through: nan fails every comparison
+        raise click.BadParameter(f"{value!r} is not a number of CPUs from 0.01 to 1024")
+    return value
+
+
+def check_env(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    for item in value:
+        if not item.partition("=")[0] or "=" not in item:
+            raise click.BadParameter(f"invalid environment variable {item!r}: expected KEY=VALUE")
+    return value
 
 
 def _engine() -> Engine:
@@ -88,6 +129,32 @@ def import_(source: Path, reference: str) -> None:
     click.echo(image.id)
 
 
+def _pull(engine: Engine, name: str, out: TextIO, quiet: bool = False) -> None:
+    """Pull with Docker's output: progress bars on ``out``, then the digest and the reference."""
+    from runtimes.box import progress, pull  # rich and requests: only when pulling
+
+    if quiet:
+        click.echo(pull.pull(engine.images, name).reference.canonical, file=out)
+        return
+    with progress.RichProgress(out) as bars:
+        result = pull.pull(engine.images, name, bars)
+    for line in progress.summary(result):
+        click.echo(line, file=out)
+
+
+@cli.command(name="pull")
+@click.option("-q", "--quiet", is_flag=True, help="print only the image's reference")
+@click.argument("name")
+def pull_(quiet: bool, name: str) -> None:
+    """Download an image from a registry (Docker Hub unless NAME starts with a registry host)."""
+    engine = _engine()
+    try:
+        _pull(engine, name, sys.stdout, quiet)
+    except (BoxError, OSError) as err:
+        click.echo(f"box: {err}", err=True)
+        sys.exit(1)  # docker pull's exit code for every failure
+
+
 @cli.command()
 @click.option("-q", "--quiet", is_flag=True, help="only image IDs")
 def images(quiet: bool) -> None:
@@ -110,12 +177,12 @@ def _limits(memory: int | None, cpus: float | None, pids: int | None) -> Limits:
 @click.option("-t", "--tty", "use_tty", is_flag=True, help="give the container a terminal")
 @click.option("-d", "--detach", is_flag=True, help="run in the background and print the container ID")
 @click.option("--rm", "auto_remove", is_flag=True, help="remove the container when it exits")
-@click.option("--name", help="a name for the container")
-@click.option("--hostname", help="the container's hostname [default: its short ID]")
+@click.option("--name", callback=check_name, help="a name for the container")
+@click.option("--hostname", callback=check_hostname, help="the container's hostname [default: its short ID]")
 @click.option("-m", "--memory", type=parse_memory, help="memory limit, e.g. 64m")
-@click.option("--cpus", type=click.FloatRange(0.01, 1024), help="CPU limit, in CPUs, e.g. 0.5")
+@click.option("--cpus", type=click.FloatRange(0.01, 1024), callback=check_cpus, help="CPU limit, in CPUs, e.g. 0.5")
 @click.option("--pids-limit", type=click.IntRange(1, 1 << 22), help="most processes at once")
-@click.option("-e", "--env", multiple=True, help="KEY=VALUE (repeatable)")
+@click.option("-e", "--env", multiple=True, callback=check_env, help="KEY=VALUE (repeatable)")
 @click.option("-v", "--volume", "volumes", multiple=True, type=parse_volume, help="/host:/container[:ro] (repeatable)")
 @click.argument("image")
 @click.argument("command", nargs=-1)
@@ -125,7 +192,12 @@ def run(interactive, use_tty, detach, auto_remove, name, hostname, memory, cpus,
     try:
         engine.images.resolve(image)
     except NoSuchImage:
-        raise BoxError(f"Unable to find image '{image}' locally (box import or box pull it first)") from None
+        # As `docker run`: say so, pull it (progress on stderr: stdout is the container's), then run it.
+        from runtimes.box import reference
+
+        wanted = str(reference.parse(image))  # with its tag: `docker run` names no "default tag"
+        click.echo(f"Unable to find image '{wanted}' locally", err=True)
+        _pull(engine, wanted, sys.stderr)
     container = engine.create(image, command, name=name, env=env, volumes=volumes, hostname=hostname,
                               limits=_limits(memory, cpus, pids_limit), tty=use_tty, interactive=interactive,
                               detach=detach, auto_remove=auto_remove)
@@ -362,7 +434,9 @@ def inspect(refs):
                 image = engine.images.resolve(ref)
             except NoSuchImage:
                 raise BoxError(f"No such object: {ref}") from None
-            out.append({"Id": image.id, "RepoTags": [image.ref], "Created": image.created, "Size": image.size,
+            out.append({"Id": image.id, "RepoTags": [image.ref] if image.tag != NO_TAG else [],
+                        "RepoDigests": [f"{image.repository}@{image.repo_digest}"] if image.repo_digest else [],
+                        "Created": image.created, "Size": image.size,
                         "Config": image.config.get("config", {}), "RootFS": image.config.get("rootfs", {})})
     click.echo(json.dumps(out, indent=4))
 

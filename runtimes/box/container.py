@@ -123,6 +123,8 @@ class Engine:
 
     def get(self, ref: str) -> Container:
         """A container by full ID, unique ID prefix, or name (as Docker resolves them)."""
+        if not _NAME_RE.match(ref):  # IDs and names are both of this form: nothing like "../x" reaches a path
+            raise NoSuchContainer(f"No such container: {ref}")
         if _NAME_RE.match(ref) and (self.names_dir / ref).is_symlink():
             ref = os.readlink(self.names_dir / ref)
         if (self.containers_dir / ref / "config.json").exists():
@@ -156,7 +158,7 @@ class Engine:
         name = self._claim_name(name, cid)
         config = Config(
             id=cid, name=name, image=image_ref, image_id=image.id,
-            command=list(command) or list(image.config.get("config", {}).get("Cmd") or ["/bin/sh"]),
+            command=_command(image.config, command),
             env=_environment(image.config, env, tty), hostname=hostname or cid[:12], limits=limits,
             volumes=[{"host": str(v.host), "target": v.target, "readonly": v.readonly} for v in volumes],
             tty=tty, interactive=interactive, detach=detach, auto_remove=auto_remove, created=now(),
@@ -401,6 +403,12 @@ def _exit_code(exit_file: Path, wait_status: int | None) -> int:
     if wait_status is not None:
         return exit_code(wait_status)
     return 137
+
+
+def _command(image_config: dict, command: Sequence[str]) -> list[str]:
+    """Docker's rule: the image's Entrypoint, then the given command or else the image's Cmd."""
+    settings = image_config.get("config", {})
+    return [*(settings.get("Entrypoint") or []), *(list(command) or settings.get("Cmd") or [])] or ["/bin/sh"]
 
 
 def _environment(image_config: dict, extra: Sequence[str], tty: bool) -> list[str]:

@@ -144,13 +144,17 @@ def test_rejects_invalid_toml_and_gives_the_line(path):
 def test_rejects_unknown_top_level_key_and_lists_allowed(path):
     message = _error("colour = 'blue'\n" + VALID, path)
     assert message.startswith("colour: unknown key")
-    assert "allowed: description, limits, name, note, order, report, run, workload" in message
+    allowed = message.split("allowed: ", 1)[1].split(", ")
+    assert allowed == sorted(allowed)
+    assert {"density", "description", "limits", "name", "note", "order", "report", "run", "workload"} <= set(allowed)
 
 
 def test_rejects_unknown_key_in_run_and_lists_allowed(path):
     message = _error(_edit("warmup = 2", "warmup = 2\nrepeats = 3"), path)
     assert message.startswith("[run] repeats: unknown key")
-    assert "allowed: quick_repetitions, repetitions, runtimes, timeout_s, warmup" in message
+    allowed = message.split("allowed: ", 1)[1].split(", ")
+    assert allowed == sorted(allowed)
+    assert {"quick_repetitions", "repetitions", "runtimes", "setup_repetitions", "timeout_s", "warmup"} <= set(allowed)
 
 
 def test_rejects_unknown_key_in_workload(path):
@@ -223,10 +227,10 @@ def test_rejects_unknown_probe_mode_and_lists_choices(path):
 
 
 def test_rejects_unknown_runtime_and_lists_choices(path):
-    message = _error(_edit('runtimes = ["native", "chroot"]', 'runtimes = ["native", "docker"]'), path)
+    message = _error(_edit('runtimes = ["native", "chroot"]', 'runtimes = ["native", "vmware"]'), path)
     assert message.startswith("[run] runtimes: expected one of ")
     assert "native" in message and "chroot" in message
-    assert message.endswith("got 'docker'")
+    assert message.endswith("got 'vmware'")
 
 
 def test_rejects_unknown_metric_and_lists_choices(path):
@@ -383,3 +387,87 @@ def test_limits_out_of_range_names_the_key(tmp_path):
             '[limits]\nmemory_mib = 1\n')
     with pytest.raises(ScenarioError, match=r"\[limits\] memory_mib: expected an integer from 4 to"):
         parse_scenario(text, tmp_path / "x.toml")
+
+
+# -- density and setup repetitions ----------------------------------------------
+
+DENSITY = MINIMAL.replace('mode = "ready"', 'mode = "idle"') + """\
+[density]
+max_instances = 16
+quick_max_instances = 4
+margin_mib = 512
+runtime_caps = { libvirt = 3 }
+quick_runtime_caps = { libvirt = 1, qemu = 5 }
+"""
+
+
+def test_density_table_gives_doubling_steps_capped_per_runtime(tmp_path):
+    s = parse_scenario(DENSITY, tmp_path / "d.toml")
+    assert s.density is not None and s.density.margin_bytes == 512 * 2**20
+    assert s.density.counts("box") == (1, 2, 4, 8, 16)
+    assert s.density.counts("libvirt") == (1, 2, 3)
+    assert s.quick().density.counts("box") == (1, 2, 4)
+    assert s.quick().density.counts("libvirt") == (1,)
+    assert s.quick().density.counts("qemu") == (1, 2, 4), "a quick cap above quick_max_instances changes nothing"
+    assert parse_scenario(MINIMAL, tmp_path / "m.toml").density is None
+
+
+def test_density_max_is_always_a_step(tmp_path):
+    s = parse_scenario(_edit("max_instances = 16", "max_instances = 6", DENSITY), tmp_path / "d.toml")
+    assert s.density.counts("native") == (1, 2, 4, 6)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("max_instances = 16", "max_instances = 0", "[density] max_instances: expected an integer from 1 to 1024, got 0"),
+    ("max_instances = 16\n", "", "[density] max_instances: expected a value (the key is required)"),
+    ("libvirt = 3", "libvirt = 0", "[density] runtime_caps.libvirt: expected an integer of at least 1, got 0"),
+    ("runtime_caps = { libvirt = 3 }", "runtime_caps = 3", "[density] runtime_caps: expected a table, got 3"),
+    ('mode = "idle"', 'mode = "ready"', "[workload] mode: expected a mode that holds still (idle, mem) with [density], got 'ready'"),
+    ("margin_mib = 512", "margin_mib = -1", "[density] margin_mib: expected an integer from 0 to 100000, got -1"),
+])
+def test_density_mistakes_are_one_line_naming_the_key(path, old, new, expected):
+    assert _error(_edit(old, new, DENSITY), path) == expected
+
+
+def test_density_quick_cap_is_checked_like_the_others(path):
+    message = _error(_edit("libvirt = 1", "libvirt = 0", DENSITY), path)
+    assert message == "[density] quick_runtime_caps.libvirt: expected an integer of at least 1, got 0"
+
+
+def test_density_cap_of_an_unknown_runtime_lists_the_runtimes(path):
+    message = _error(_edit("libvirt = 3", "kvm = 3", DENSITY), path)
+    assert message.startswith("[density] runtime_caps: expected one of native, chroot, ")
+    assert message.endswith(", got 'kvm'") and "libvirt" in message
+
+
+def test_setup_repetitions_default_to_none_and_quick_lowers_them(tmp_path):
+    assert parse_scenario(MINIMAL, tmp_path / "m.toml").setup_repetitions == 0
+    s = parse_scenario(_edit("warmup = 2", "warmup = 2\nsetup_repetitions = 20"), tmp_path / "v.toml")
+    assert (s.setup_repetitions, s.quick().setup_repetitions) == (20, 4)
+
+
+def test_setup_repetitions_must_not_be_negative(path):
+    message = _error(_edit("warmup = 2", "warmup = 2\nsetup_repetitions = -1"), path)
+    assert message == "[run] setup_repetitions: expected an integer from 0 to 10000, got -1"
+
+
+# -- the report's chart and Spanish text -------------------------------------------
+
+def test_chart_kind_and_spanish_text_are_read_and_default_sensibly(tmp_path):
+    plain = parse_scenario(MINIMAL, tmp_path / "m.toml")
+    assert (plain.chart, plain.description_es, plain.note_es) == ("startup", "", "")
+    text = _edit('metrics = ["cpu_elapsed_s", "cpu_cpu_s"]', 'metrics = ["cpu_elapsed_s", "cpu_cpu_s"]\nchart = "cpu"')
+    text = text.replace('order = 5', 'order = 5\ndescription_es = "Un escenario"\nnote_es = "Una nota"')
+    s = parse_scenario(text, tmp_path / "c.toml")
+    assert (s.chart, s.description_es, s.note_es) == ("cpu", "Un escenario", "Una nota")
+
+
+def test_unknown_chart_kind_lists_the_choices(path):
+    message = _error(_edit('metrics = ["cpu_elapsed_s", "cpu_cpu_s"]', 'metrics = ["cpu_elapsed_s"]\nchart = "pie"'), path)
+    assert message == "[report] chart: expected one of startup, memory, density, io, cpu, scorecard, got 'pie'"
+
+
+def test_every_shipped_scenario_names_its_chart_and_has_spanish_text():
+    for s in load_all(REAL_SCENARIOS):
+        assert s.path.read_text().count("chart = ") == 1, s.path
+        assert s.description_es and (s.note_es or not s.note), s.path

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.errors import InstanceError
-from bench.runner import RunOptions, planned_repetitions
+from bench.runner import RunOptions, planned_repetitions, planned_warmups
 from bench.scenario import select
 from runtimes import Limits
 from runtimes.base import TimedLine
@@ -130,6 +130,12 @@ def test_guest_memory_prefers_the_reading_taken_while_the_workload_held_it() -> 
     assert guest_memory({}) == {}
 
 
+def test_guest_memory_includes_the_guest_page_cache_when_reported() -> None:
+    line = parse_guest_line(TimedLine("GUEST event=memory when=stop mem_total_kib=1000 mem_available_kib=400 "
+                                      "cached_kib=120", 0))
+    assert guest_memory({"memory_stop": line})["vm_guest_page_cache_bytes"] == 120 * 1024
+
+
 def test_a_capped_runtime_runs_fewer_measured_runs_unless_told_otherwise() -> None:
     startup = select(["startup"])[0]
     names = ["native", LibvirtVM.name]
@@ -138,3 +144,12 @@ def test_a_capped_runtime_runs_fewer_measured_runs_unless_told_otherwise() -> No
     assert planned_repetitions(quick, names, RunOptions(quick=True)) == {"native": 10, "libvirt": LibvirtVM.max_quick_repetitions}
     assert planned_repetitions(startup, names, RunOptions(repetitions=20)) == {"native": 60, "libvirt": 60}, \
         "an explicit -n is taken as asked (run_suite has already applied it to the scenario)"
+
+
+def test_with_quick_a_vm_skips_its_warm_ups_and_the_others_keep_theirs() -> None:
+    startup = select(["startup"])[0]
+    names = ["native", LibvirtVM.name]
+    assert planned_warmups(startup, names, RunOptions()) == {"native": startup.warmup, "libvirt": startup.warmup}
+    quick = startup.quick()
+    assert planned_warmups(quick, names, RunOptions(quick=True)) == {"native": quick.warmup,
+                                                                     "libvirt": LibvirtVM.max_quick_warmups}
