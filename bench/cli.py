@@ -88,7 +88,7 @@ def cli() -> None:
 @click.option("-r", "--runtime", "runtimes", multiple=True, type=click.Choice(runtime_names()),
               help="run only these runtimes (repeatable); native always runs as the baseline")
 @click.option("-n", "--repetitions", type=click.IntRange(1, 10_000), help="measured runs per runtime (overrides the scenario)")
-@click.option("--quick", is_flag=True, help="few, small runs: a check in about a minute, not for conclusions")
+@click.option("--quick", is_flag=True, help="few, small runs: a check in two minutes or less, not for conclusions")
 @click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
 @click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")

@@ -1,4 +1,5 @@
-"""Faults: the harness killed at random moments, a second run at once, workloads that misbehave, a full disk.
+"""Faults: the harness killed at random moments, a second run at once, workloads that misbehave, a full disk,
+libvirtd stopped under a booting VM.
 
 After every kill (SIGKILL, or SIGINT as Ctrl-C would send), whatever the
 moment: the runs finished before are intact in the store, the report still
@@ -17,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from bench import clean as clean_mod
@@ -268,3 +270,78 @@ def test_bench_clean_says_what_it_removed_and_then_finds_nothing(tmp_path: Path,
             holder.kill()
             holder.wait()
         subprocess.run(["umount", str(tree / "mnt")], capture_output=True)
+
+
+def _libvirtd() -> psutil.Process | None:
+    return next((p for p in psutil.process_iter(["name"]) if p.info["name"] == "libvirtd"), None)
+
+
+def _start_libvirtd(timeout_s: float = 60) -> None:
+    """As scripts/provision does (no systemd here): `libvirtd -d`, then wait until it answers."""
+    import libvirt
+
+    from runtimes.libvirt_vm import connect
+
+    if _libvirtd() is None:
+        subprocess.run(["libvirtd", "-d"], check=True)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            connect().close()
+            return
+        except libvirt.libvirtError:
+            assert time.monotonic() < deadline, "libvirtd did not come back"
+            time.sleep(0.2)
+
+
+def _our_domains() -> set[str]:
+    from runtimes.libvirt_vm import connect, domain_prefix
+
+    conn = connect()
+    try:
+        return {d.name() for d in conn.listAllDomains() if d.name().startswith(domain_prefix())}
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_libvirtd_stopped_mid_run_fails_those_runs_alone_and_clean_removes_the_vm(tmp_path: Path, image: Image) -> None:
+    """libvirtd goes away while a VM boots: the run fails with its reason, nothing stored is lost,
+    and once libvirtd is back, `bench clean` destroys the VM it could no longer stop."""
+    require_runtime("libvirt")
+    scenario = tmp_path / "vm.toml"
+    scenario.write_text('name = "vm"\ndescription = "libvirtd stopped mid-run"\n[workload]\nmode = "idle"\n'
+                        '[run]\nwarmup = 0\nrepetitions = 2\ntimeout_s = 30\nruntimes = ["native", "libvirt"]\n'
+                        '[report]\nmetrics = ["ready_s"]\n')
+    store = tmp_path / "s.sqlite"
+    run = bench("run", str(scenario), "--no-report", "--store", str(store))
+    try:
+        deadline = time.monotonic() + 120
+        while not _our_domains():  # a VM is booting: stop libvirtd under it
+            assert run.poll() is None and time.monotonic() < deadline, "no VM ever started"
+            time.sleep(0.05)
+        daemon = _libvirtd()
+        assert daemon is not None
+        daemon.terminate()
+        daemon.wait(30)
+        _, err = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+        _start_libvirtd()
+    assert run.returncode in (0, 1) and "Traceback" not in err, err[-2000:]
+    with Store(store) as s:
+        data = s.load(None)
+    runs = data.runs[(data.runs["iteration"] >= 0) & (data.runs["runtime"] == "libvirt")]
+    assert (runs["ok"] == 0).any(), "the run libvirtd died under is recorded as failed"
+    assert all(runs.loc[runs["ok"] == 0, "error"].str.len() > 0), "each failed run says why"
+    assert (data.runs["runtime"] == "native").any(), "the baseline's runs are kept"
+    cleaned = bench("clean")
+    out, err = cleaned.communicate(timeout=120)
+    assert cleaned.returncode == 0, err
+    assert not _our_domains(), f"bench clean left: {_our_domains()}; it said: {out}"
+    from runtimes.libvirt_vm import domain_prefix
+
+    qemus = [p.pid for p in psutil.process_iter(["cmdline"]) if domain_prefix() in " ".join(p.info["cmdline"] or ())]
+    assert not qemus, f"QEMU processes of this session still run: {qemus}"
