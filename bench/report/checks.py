@@ -44,10 +44,13 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | No
                          "costs. Fix: run on a host where KVM works (bare metal, or a VM with nested virtualisation).",
                          name=name))
     out += host_noise_warnings(meta, t)
+    skipped: dict[tuple[str, str, str], list[str]] = {}  # one line per runtime and reason, however many scenarios
     for skip in data.skips:
-        fix = t(" Fix: {fix}", fix=skip.fix) if skip.fix else ""
-        out.append(t("{runtime} did not run in {scenario}: {reason}.", runtime=skip.runtime, scenario=skip.scenario,
-                     reason=skip.reason) + fix)
+        skipped.setdefault((skip.runtime, skip.reason, skip.fix), []).append(skip.scenario)
+    for (runtime, reason, fix), scenarios in skipped.items():
+        fix_text = t(" Fix: {fix}", fix=fix) if fix else ""
+        out.append(t("{runtime} did not run in {scenario}: {reason}.", runtime=runtime, scenario=", ".join(scenarios),
+                     reason=reason) + fix_text)
     for row in failures(data).itertuples():
         out.append(t("{runtime} failed {count} run(s) of {scenario}: {reason}", runtime=row.runtime, count=row.count,
                      scenario=row.scenario, reason=row.reason))
