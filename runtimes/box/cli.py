@@ -32,7 +32,7 @@ from bench.errors import BenchError
 from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.base import Limits
 from runtimes.box import cgroups, format, security, tty
-from runtimes.box.container import _NAME_RE as _CONTAINER_NAME_RE
+from runtimes.box.container import NAME_RE as CONTAINER_NAME_RE
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.contain import Volume
 from runtimes.box.errors import BoxError, NoSuchContainer, NoSuchImage
@@ -75,7 +75,7 @@ def parse_volume(text: str) -> Volume:
 
 
 def check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _CONTAINER_NAME_RE.match(value):
+    if value is not None and not CONTAINER_NAME_RE.match(value):
         raise click.BadParameter(f"invalid container name {value!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
     return value
 

@@ -38,7 +38,7 @@ from runtimes.build import compile_static
 
 INIT_SOURCE = Path(__file__).resolve().parent / "init.c"
 DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")  # Docker's container-name rule
+NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")  # Docker's container-name rule
 
 
 def root_dir() -> Path:
@@ -123,9 +123,9 @@ class Engine:
 
     def get(self, ref: str) -> Container:
         """A container by full ID, unique ID prefix, or name (as Docker resolves them)."""
-        if not _NAME_RE.match(ref):  # IDs and names are both of this form: nothing like "../x" reaches a path
+        if not NAME_RE.match(ref):  # IDs and names are both of this form: nothing like "../x" reaches a path
             raise NoSuchContainer(f"No such container: {ref}")
-        if _NAME_RE.match(ref) and (self.names_dir / ref).is_symlink():
+        if NAME_RE.match(ref) and (self.names_dir / ref).is_symlink():
             ref = os.readlink(self.names_dir / ref)
         if (self.containers_dir / ref / "config.json").exists():
             return self.refresh(self._load(self.containers_dir / ref))
@@ -150,7 +150,7 @@ class Engine:
                hostname: str | None = None, tty: bool = False, interactive: bool = False,
                detach: bool = False, auto_remove: bool = False) -> Container:
         image = self.images.resolve(image_ref)
-        if name is not None and not _NAME_RE.match(name):
+        if name is not None and not NAME_RE.match(name):
             raise BoxError(f"invalid container name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         for v in volumes:
             _check_volume(v)
