@@ -113,7 +113,11 @@ def remove_cgroups(parent: str, names: Iterable[str], timeout_s: float = 5.0) ->
                     os.kill(int(pid), signal.SIGKILL)
     deadline = time.monotonic() + timeout_s
     for group in groups:
-        for d in sorted(group.glob("**/"), key=lambda p: len(p.parts), reverse=True):  # children first
+        try:
+            tree = sorted(group.glob("**/"), key=lambda p: len(p.parts), reverse=True)  # children first
+        except FileNotFoundError:  # its tool removed it meanwhile (runc does, once the init is reaped)
+            continue
+        for d in tree:
             while d.is_dir():
                 try:
                     d.rmdir()
