@@ -149,13 +149,7 @@ class Cgroup(abc.ABC):
             except ProcessLookupError:
                 pass
         for d in self._dirs():
-            while d.is_dir():
-                try:
-                    d.rmdir()
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.005)
+            remove_group_dir(d, deadline)
 
     def _undo_on_error(self, steps) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -343,6 +337,17 @@ class CgroupV2(Cgroup):
             except OSError:
                 pass
         super().destroy(timeout_s)
+
+
+def remove_group_dir(directory: Path, deadline: float) -> None:
+    """rmdir(2) a group's directory, retrying while it is EBUSY: its last process is not reaped yet."""
+    while directory.is_dir():
+        try:
+            directory.rmdir()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def host_version(root: Path = ROOT) -> str:

@@ -23,7 +23,8 @@ from pathlib import Path
 import psutil
 
 from runtimes._process import SpawnedInstance
-from runtimes.base import Availability
+from runtimes.base import Availability, Instance, InstanceSpec, Runtime
+from runtimes.box import cgroups
 from runtimes.image import Image
 from runtimes.paths import scratch_root, state_dir
 
@@ -118,13 +119,7 @@ def remove_cgroups(parent: str, names: Iterable[str], timeout_s: float = 5.0) ->
         except FileNotFoundError:  # its tool removed it meanwhile (runc does, once the init is reaped)
             continue
         for d in tree:
-            while d.is_dir():
-                try:
-                    d.rmdir()
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.005)
+            cgroups.remove_group_dir(d, deadline)
 
 
 class PeerInstance(SpawnedInstance):
@@ -189,3 +184,24 @@ class PeerInstance(SpawnedInstance):
     @property
     def cgroup(self) -> Path | None:
         return self._cgroup_dir if self._cgroup_dir is not None and self._cgroup_dir.is_dir() else None
+
+
+class CopiedRootRuntime(Runtime):
+    """A peer that runs the probe in a private, writable copy of the image (``writable_copy``), made at setup."""
+
+    def __enter__(self) -> CopiedRootRuntime:
+        try:
+            self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
+        except BaseException:
+            self._cleanup.close()
+            raise
+        return self
+
+    def start(self, spec: InstanceSpec) -> Instance:
+        if not hasattr(self, "root"):
+            raise RuntimeError(f"use the {self.name} runtime inside `with` (setup copies the image)")
+        return PeerInstance(self.name, self.argv(spec), spec.argv[0])
+
+    def argv(self, spec: InstanceSpec) -> list[str]:
+        """The command line that starts ``spec``'s workload in ``self.root``."""
+        raise NotImplementedError

@@ -16,9 +16,9 @@ descriptor; the suite does not hand it one).
 
 from __future__ import annotations
 
-from runtimes.base import Availability, Instance, InstanceSpec, Runtime
+from runtimes.base import Availability, InstanceSpec
 from runtimes.box import security
-from runtimes.peers._common import PeerInstance, check_answers, check_tools, first_line, writable_copy
+from runtimes.peers._common import CopiedRootRuntime, check_answers, check_tools, first_line
 
 NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts", "--unshare-cgroup")
 
@@ -30,7 +30,7 @@ def bwrap_argv(root: str, hostname: str, argv: tuple[str, ...]) -> list[str]:
             "--cap-drop", "ALL", *caps, "--", *argv]
 
 
-class Bwrap(Runtime):
+class Bwrap(CopiedRootRuntime):
     name = "bwrap"
     summary = "bubblewrap (bwrap), the namespace sandbox under Flatpak: namespaces and a bind-mounted root, no cgroups"
     launch = ("exec of bwrap, which unshares the namespaces, bind-mounts the root, mounts /proc and /dev, drops "
@@ -43,15 +43,5 @@ class Bwrap(Runtime):
     def versions(self) -> dict[str, str]:
         return {"bwrap": first_line(["bwrap", "--version"]), "limits": "not enforced (bwrap makes no cgroup)"}
 
-    def __enter__(self) -> Bwrap:
-        try:
-            self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
-
-    def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "root"):
-            raise RuntimeError("use the bwrap runtime inside `with` (setup copies the image)")
-        return PeerInstance(self.name, bwrap_argv(str(self.root), spec.hostname, spec.argv), spec.argv[0])
+    def argv(self, spec: InstanceSpec) -> list[str]:
+        return bwrap_argv(str(self.root), spec.hostname, spec.argv)

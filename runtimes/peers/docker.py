@@ -25,9 +25,8 @@ from pathlib import Path
 import psutil
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
-from runtimes.box import cgroups
-from runtimes.peers._common import PeerInstance, check_tools, first_line, instance_name, name_prefix
-from runtimes.peers.engine import EngineRuntime
+from runtimes.peers._common import check_tools, first_line, instance_name, name_prefix
+from runtimes.peers.engine import EngineInstance, EngineRuntime
 from runtimes.paths import scratch_root
 
 SOCKET = "/var/run/docker.sock"
@@ -62,11 +61,10 @@ def _force_remove(name: str) -> None:
     subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=60)
 
 
-class DockerInstance(PeerInstance):
+class DockerInstance(EngineInstance):
     """The attached ``docker run`` client, and the containerd shim with the container beneath it."""
 
-    def __init__(self, *args: object, cidfile: Path, **kwargs: object) -> None:
-        self._cidfile = cidfile
+    def __init__(self, *args: object, **kwargs: object) -> None:
         self._shim: int | None = None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
@@ -86,15 +84,8 @@ class DockerInstance(PeerInstance):
                     continue
         return (self._shim,) if self._shim is not None else ()
 
-    @property
-    def cgroup(self) -> Path | None:
-        """The container's memory cgroup (dockerd's cgroupfs layout: docker/<ID>)."""
-        try:
-            cid = self._cidfile.read_text().strip()
-            path = cgroups.for_host(cid, parent="docker").path
-        except (OSError, ValueError):
-            return None
-        return path if cid and path.is_dir() else None
+    def cgroup_group(self, cid: str) -> tuple[str, str]:
+        return cid, "docker"  # dockerd's cgroupfs layout
 
 
 class Docker(EngineRuntime):

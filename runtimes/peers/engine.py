@@ -20,12 +20,38 @@ from __future__ import annotations
 import subprocess
 import tarfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import ClassVar
 
 from bench.errors import RuntimeUnavailable
 from runtimes.base import Limits, Runtime
+from runtimes.box import cgroups
+from runtimes.peers._common import PeerInstance
 
 IMAGE_REPOSITORY = "localhost/isobench"
+
+
+class EngineInstance(PeerInstance):
+    """An attached ``run --rm`` client; the engine writes the container's ID to ``cidfile`` (--cidfile)."""
+
+    def __init__(self, *args: object, cidfile: Path, **kwargs: object) -> None:
+        self._cidfile = cidfile
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def cgroup_group(self, cid: str) -> tuple[str, str]:
+        """(name, parent) of the container's group in this engine's cgroupfs layout."""
+        raise NotImplementedError
+
+    @property
+    def cgroup(self) -> Path | None:
+        """The container's memory cgroup, once the engine has written the container's ID."""
+        try:
+            cid = self._cidfile.read_text().strip()
+            name, parent = self.cgroup_group(cid)
+            path = cgroups.for_host(name, parent=parent).path
+        except (OSError, ValueError):
+            return None
+        return path if cid and path.is_dir() else None
 
 
 def limit_flags(limits: Limits) -> list[str]:

@@ -31,12 +31,11 @@ import subprocess
 from pathlib import Path
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
-from runtimes.box import cgroups
 from runtimes.peers import hybrid
 from runtimes.peers._common import (
-    PeerInstance, check_answers, check_tools, first_line, instance_name, name_prefix,
+    check_answers, check_tools, first_line, instance_name, name_prefix,
 )
-from runtimes.peers.engine import EngineRuntime
+from runtimes.peers.engine import EngineInstance, EngineRuntime
 from runtimes.paths import scratch_root
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h
@@ -72,11 +71,11 @@ def _force_remove(name: str) -> None:
                        capture_output=True, pass_fds=ns.pass_fds if ns else (), timeout=60)
 
 
-class PodmanInstance(PeerInstance):
+class PodmanInstance(EngineInstance):
     """The attached ``podman run`` client, and conmon with the container beneath it."""
 
-    def __init__(self, *args: object, conmon_pidfile: Path, cidfile: Path, **kwargs: object) -> None:
-        self._conmon_pidfile, self._cidfile = conmon_pidfile, cidfile
+    def __init__(self, *args: object, conmon_pidfile: Path, **kwargs: object) -> None:
+        self._conmon_pidfile = conmon_pidfile
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def extra_roots(self) -> tuple[int, ...]:
@@ -85,15 +84,8 @@ class PodmanInstance(PeerInstance):
         except (OSError, ValueError):
             return ()
 
-    @property
-    def cgroup(self) -> Path | None:
-        """The container's memory cgroup (podman's cgroupfs layout: libpod_parent/libpod-<ID>)."""
-        try:
-            cid = self._cidfile.read_text().strip()
-            path = cgroups.for_host(f"libpod-{cid}", parent="libpod_parent").path
-        except (OSError, ValueError):
-            return None
-        return path if cid and path.is_dir() else None
+    def cgroup_group(self, cid: str) -> tuple[str, str]:
+        return f"libpod-{cid}", "libpod_parent"  # podman's cgroupfs layout
 
 
 class Podman(EngineRuntime):

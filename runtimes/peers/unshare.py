@@ -15,13 +15,13 @@ stays the host's: unshare gives a UTS namespace but sets no name in it.
 
 from __future__ import annotations
 
-from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.peers._common import PeerInstance, check_answers, check_tools, first_line, writable_copy
+from runtimes.base import Availability, InstanceSpec
+from runtimes.peers._common import CopiedRootRuntime, check_answers, check_tools, first_line
 
 NAMESPACES = ("--pid", "--fork", "--kill-child", "--mount", "--uts", "--ipc", "--net", "--cgroup")
 
 
-class Unshare(Runtime):
+class Unshare(CopiedRootRuntime):
     name = "unshare"
     summary = "unshare(1) + chroot(8): the chroot runtime inside new namespaces, no cgroups"
     launch = ("exec of unshare(1), which unshares the namespaces, forks, mounts /proc on the root and execs "
@@ -37,16 +37,5 @@ class Unshare(Runtime):
         return {"unshare": first_line(["unshare", "--version"]), "chroot": first_line(["chroot", "--version"]),
                 "limits": "not enforced (unshare makes no cgroup)"}
 
-    def __enter__(self) -> Unshare:
-        try:
-            self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
-
-    def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "root"):
-            raise RuntimeError("use the unshare runtime inside `with` (setup copies the image)")
-        argv = ["unshare", *NAMESPACES, f"--mount-proc={self.root}/proc", "chroot", str(self.root), *spec.argv]
-        return PeerInstance(self.name, argv, spec.argv[0])
+    def argv(self, spec: InstanceSpec) -> list[str]:
+        return ["unshare", *NAMESPACES, f"--mount-proc={self.root}/proc", "chroot", str(self.root), *spec.argv]
