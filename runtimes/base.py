@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from runtimes.probe import ProbeLine, parse_line
 
@@ -204,9 +204,13 @@ class Instance(abc.ABC):
 class Runtime(abc.ABC):
     """One isolation technology. Build it once per run of the suite.
 
-    It is a context manager too: ``__enter__`` is the once-per-suite *setup*
-    (e.g. preparing a writable root for chroot) and ``__exit__`` the matching
-    *cleanup*; both do nothing by default.
+    It is a context manager too, for the once-per-suite *setup* (e.g. a
+    writable copy of the image for chroot) and the matching *cleanup*. A
+    runtime overrides ``setup()``, not ``__enter__``: each step of it registers
+    its undo on ``self._cleanup`` (an ExitStack) as soon as there is something
+    to undo, and ``__exit__`` closes that stack. If ``setup()`` raises,
+    ``__enter__`` closes the stack before re-raising, so a failed setup leaves
+    nothing behind. ``setup()`` does nothing by default.
     """
 
     name: ClassVar[str]
@@ -240,7 +244,7 @@ class Runtime(abc.ABC):
         return {}
 
     def setup_observations(self) -> dict[str, float]:
-        """Figures measured once, in this runtime's setup (``__enter__``); units in the names.
+        """Figures measured once, in this runtime's ``setup``; units in the names.
 
         E.g. the OpenVZ-style runtime boots one container per scenario and
         reports how long that took (``vz_ct_start_s``). The runner stores them
@@ -277,7 +281,20 @@ class Runtime(abc.ABC):
         """
         return []
 
-    def __enter__(self) -> Runtime:
+    def setup(self) -> None:
+        """Prepare what every instance of this suite's run needs; undo steps go on ``self._cleanup``.
+
+        Called once, by ``__enter__``. Nothing by default.
+        """
+
+    def __enter__(self) -> Self:
+        try:
+            self.setup()
+        except BaseException:
+            # `with` does not call __exit__ when __enter__ raises: undo here
+            # whatever setup had done before it failed (Ctrl-C included).
+            self._cleanup.close()
+            raise
         return self
 
     def __exit__(

@@ -43,16 +43,11 @@ class Chroot(Runtime):
         out = subprocess.run(["chroot", "--version"], capture_output=True, text=True).stdout
         return {"chroot": (out.splitlines() or ["unknown"])[0]}
 
-    def __enter__(self) -> Chroot:
+    def setup(self) -> None:
         parent = Path(tempfile.mkdtemp(prefix="chroot-", dir=scratch_root()))
         self._cleanup.callback(shutil.rmtree, parent, ignore_errors=True)
-        try:
-            shutil.copytree(self.image.rootfs, parent / "root", symlinks=True)
-        except BaseException:
-            self._cleanup.close()
-            raise
+        shutil.copytree(self.image.rootfs, parent / "root", symlinks=True)
         self.root = parent / "root"
-        return self
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "root"):

@@ -171,23 +171,18 @@ class LibvirtVM(Runtime):
             conn.close()
         return [Orphan(cls.name, "libvirt domain", name, functools.partial(_destroy_domain, name)) for name in names]
 
-    def __enter__(self) -> LibvirtVM:
+    def setup(self) -> None:
         try:
-            try:
-                self.conn = connect()
-            except libvirt.libvirtError as err:
-                raise RuntimeUnavailable(self.name, f"libvirtd is not reachable ({err.get_error_message()})", PROVISION) from None
-            # Closing the connection destroys any domain still started through it (AUTODESTROY).
-            self._cleanup.callback(self.conn.close)
-            self.guest = build_guest(self.image)
-            direct = supports_o_direct(scratch_root()) and supports_o_direct(self.guest.disk.parent)
-            self.disk_cache, self.disk_io = ("none", "native") if direct else ("writeback", "threads")
-            self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
-            self.accelerator = choose_accelerator(self._accelerator_context(), self._probe_boot)
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+            self.conn = connect()
+        except libvirt.libvirtError as err:
+            raise RuntimeUnavailable(self.name, f"libvirtd is not reachable ({err.get_error_message()})", PROVISION) from None
+        # Closing the connection destroys any domain still started through it (AUTODESTROY).
+        self._cleanup.callback(self.conn.close)
+        self.guest = build_guest(self.image)
+        direct = supports_o_direct(scratch_root()) and supports_o_direct(self.guest.disk.parent)
+        self.disk_cache, self.disk_io = ("none", "native") if direct else ("writeback", "threads")
+        self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
+        self.accelerator = choose_accelerator(self._accelerator_context(), self._probe_boot)
 
     def _accelerator_context(self) -> dict[str, str]:
         return {"qemu": _version(self.conn.getVersion()), "libvirt": _version(libvirt.getVersion()),

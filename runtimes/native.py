@@ -27,10 +27,9 @@ class Native(Runtime):
     def available(cls) -> Availability:
         return Availability.yes()
 
-    def __enter__(self) -> Native:
+    def setup(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="native-", dir=scratch_root()))
         self._cleanup.callback(shutil.rmtree, self.workdir, ignore_errors=True)
-        return self
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "workdir"):

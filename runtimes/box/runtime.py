@@ -187,7 +187,7 @@ class BoxRuntime(Runtime):
         return {"cgroup": cgroups.host_version(),
                 "seccomp": "libseccomp filter" if security.seccomp_available() else "none (python3-seccomp missing)"}
 
-    def __enter__(self) -> BoxRuntime:
+    def setup(self) -> None:
         self.engine = Engine()
         try:
             current = self.engine.images.resolve(SUITE_IMAGE)
@@ -196,7 +196,6 @@ class BoxRuntime(Runtime):
             fresh = False
         if not fresh:
             self.engine.images.import_rootfs(self.image.rootfs, SUITE_IMAGE, labels={DIGEST_LABEL: self.image.digest})
-        return self
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "engine"):

@@ -3,7 +3,7 @@
 A system container is booted once and then used, so that is how the suite
 drives it:
 
-- **setup** (``__enter__``): create a CT from the suite's image (the OS
+- **setup** (``setup()``): create a CT from the suite's image (the OS
   template "isobench"), start it and wait for its init — the time that takes
   is ``vz_ct_start_s``, with the idle CT's memory beside it, reported through
   ``setup_observations`` (stored as a run of their own);
@@ -11,7 +11,7 @@ drives it:
   launch → READY is the exec latency; the memory figures cover the whole CT
   (its cgroup; host PSS of all its processes, init included), and "isolation
   overhead" is what the CT costs beyond the probe itself;
-- **cleanup** (``__exit__``): stop and destroy the CT.
+- **cleanup** (``__exit__``, through ``_cleanup``): stop and destroy the CT.
 
 The CT lives in vz's usual place ($VZ_ROOT, /var/lib/vz), so `vz list` shows
 it while a benchmark runs. Its CTID is the first free one from 900, its
@@ -207,26 +207,21 @@ class OpenVZ(Runtime):
                 "e2fsprogs": first_line(["mkfs.ext4", "-V"]), "init": "busybox init",
                 "seccomp": "libseccomp filter" if security.seccomp_program() else "none (python3-seccomp missing)"}
 
-    def __enter__(self) -> OpenVZ:
+    def setup(self) -> None:
         self.engine = Engine()
-        try:
-            self._remove_stale()
-            self.ctid = self._free_ctid()
-            self.engine.create(self.ctid, hostname="isobench", ips=[suite_ip(self.ctid)],
-                               description=SUITE_DESCRIPTION)
-            self._cleanup.callback(self.engine.destroy, self.ctid)
-            ct = self.engine.start(self.ctid, die_with_parent=True)
-            # A fast stop: the CT is destroyed right after, and the kernel still
-            # unmounts its disk cleanly when its namespaces go.
-            self._cleanup.callback(self.engine.stop, self.ctid, fast=True)
-        except BaseException:
-            self._cleanup.close()
-            raise
+        self._remove_stale()
+        self.ctid = self._free_ctid()
+        self.engine.create(self.ctid, hostname="isobench", ips=[suite_ip(self.ctid)],
+                           description=SUITE_DESCRIPTION)
+        self._cleanup.callback(self.engine.destroy, self.ctid)
+        ct = self.engine.start(self.ctid, die_with_parent=True)
+        # A fast stop: the CT is destroyed right after, and the kernel still
+        # unmounts its disk cleanly when its namespaces go.
+        self._cleanup.callback(self.engine.stop, self.ctid, fast=True)
         assert ct.state is not None
         self._applied = Limits()
         self._setup = {"vz_ct_start_s": ct.state.start_s, "vz_ct_init_s": ct.state.init_s,
                        **self._idle_memory()}
-        return self
 
     @classmethod
     def orphans(cls) -> list[Orphan]:

@@ -189,13 +189,8 @@ class PeerInstance(SpawnedInstance):
 class CopiedRootRuntime(Runtime):
     """A peer that runs the probe in a private, writable copy of the image (``writable_copy``), made at setup."""
 
-    def __enter__(self) -> CopiedRootRuntime:
-        try:
-            self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "root"):

@@ -110,13 +110,8 @@ class Docker(EngineRuntime):
         return [Orphan(cls.name, "container", name, functools.partial(_force_remove, name))
                 for name in sorted(leftover_containers())]
 
-    def __enter__(self) -> Docker:
-        try:
-            self.import_image()
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        self.import_image()
 
     def versions(self) -> dict[str, str]:
         server = self._cli("version", "--format", "{{.Server.Version}}").stdout.strip() or "unknown"

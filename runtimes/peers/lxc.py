@@ -112,17 +112,12 @@ class Lxc(Runtime):
     def versions(self) -> dict[str, str]:
         return {"lxc": first_line(["lxc-execute", "--version"]), "cgroup": cgroups.host_version()}
 
-    def __enter__(self) -> Lxc:
-        try:
-            work = writable_copy(self.image, self.name, self._cleanup.callback)
-            self.root, self.lxcpath = work / "rootfs", work / "lxc"
-            self.lxcpath.mkdir()
-            self.policy = work / "seccomp.policy"
-            self.policy.write_text(seccomp_policy())
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        work = writable_copy(self.image, self.name, self._cleanup.callback)
+        self.root, self.lxcpath = work / "rootfs", work / "lxc"
+        self.lxcpath.mkdir()
+        self.policy = work / "seccomp.policy"
+        self.policy.write_text(seccomp_policy())
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "lxcpath"):

@@ -148,19 +148,14 @@ class OciRuntime(Runtime):
             found["host quirk"] = hybrid.NOTE
         return found
 
-    def __enter__(self) -> OciRuntime:
-        try:
-            work = writable_copy(self.image, self.name, self._cleanup.callback)
-            self.root, self.bundles, self.state = work / "rootfs", work / "bundles", work / "state"
-            self.bundles.mkdir()
-            self.state.mkdir()
-            self.namespace: hybrid.WithoutCgroup2 | None = None
-            if self.refuses_hybrid_cgroups and hybrid.is_hybrid():
-                self.namespace = self._cleanup.enter_context(hybrid.WithoutCgroup2())
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        work = writable_copy(self.image, self.name, self._cleanup.callback)
+        self.root, self.bundles, self.state = work / "rootfs", work / "bundles", work / "state"
+        self.bundles.mkdir()
+        self.state.mkdir()
+        self.namespace: hybrid.WithoutCgroup2 | None = None
+        if self.refuses_hybrid_cgroups and hybrid.is_hybrid():
+            self.namespace = self._cleanup.enter_context(hybrid.WithoutCgroup2())
 
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "state"):

@@ -110,18 +110,13 @@ class Podman(EngineRuntime):
         return [Orphan(cls.name, "container", name, functools.partial(_force_remove, name))
                 for name in sorted(leftover_containers())]
 
-    def __enter__(self) -> Podman:
-        try:
-            self.oci_runtime = self._cli("info", "--format", "{{.Host.OCIRuntime.Name}}").stdout.strip()
-            self.namespace: hybrid.WithoutCgroup2 | None = None
-            if self.oci_runtime == "crun" and hybrid.is_hybrid():
-                self.namespace = self._cleanup.enter_context(hybrid.WithoutCgroup2())
-            self.rlimit_flags = () if has_capability(CAP_SYS_RESOURCE) else RLIMIT_FLAGS
-            self.import_image()
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        self.oci_runtime = self._cli("info", "--format", "{{.Host.OCIRuntime.Name}}").stdout.strip()
+        self.namespace: hybrid.WithoutCgroup2 | None = None
+        if self.oci_runtime == "crun" and hybrid.is_hybrid():
+            self.namespace = self._cleanup.enter_context(hybrid.WithoutCgroup2())
+        self.rlimit_flags = () if has_capability(CAP_SYS_RESOURCE) else RLIMIT_FLAGS
+        self.import_image()
 
     def versions(self) -> dict[str, str]:
         found = {"podman": first_line(["podman", "--version"]), "conmon": first_line(["conmon", "--version"]),

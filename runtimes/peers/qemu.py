@@ -139,20 +139,15 @@ class Qemu(Runtime):
     def available(cls) -> Availability:
         return check_tools(TOOLS) or Availability.yes()
 
-    def __enter__(self) -> Qemu:
-        try:
-            self.guest = build_guest(self.image)
-            direct = supports_o_direct(scratch_root()) and supports_o_direct(self.guest.disk.parent)
-            self.disk_cache, self.disk_io = ("none", "native") if direct else ("writeback", "threads")
-            self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
-            self.qemu_version = first_line([self.emulator, "--version"])
-            # Decided apart from the libvirt runtime's answer (its own file), so neither overwrites the other's.
-            context = {"qemu": self.qemu_version, "guest": self.guest.key}
-            self.accelerator = choose_accelerator(context, self._probe_boot, cache=cache_dir() / "qemu")
-        except BaseException:
-            self._cleanup.close()
-            raise
-        return self
+    def setup(self) -> None:
+        self.guest = build_guest(self.image)
+        direct = supports_o_direct(scratch_root()) and supports_o_direct(self.guest.disk.parent)
+        self.disk_cache, self.disk_io = ("none", "native") if direct else ("writeback", "threads")
+        self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
+        self.qemu_version = first_line([self.emulator, "--version"])
+        # Decided apart from the libvirt runtime's answer (its own file), so neither overwrites the other's.
+        context = {"qemu": self.qemu_version, "guest": self.guest.key}
+        self.accelerator = choose_accelerator(context, self._probe_boot, cache=cache_dir() / "qemu")
 
     def _probe_boot(self, timeout_s: float) -> None:
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))

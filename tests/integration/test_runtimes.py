@@ -1,7 +1,8 @@
-"""native and chroot, driven through the one Runtime interface, for real."""
+"""native and chroot, driven through the one Runtime interface, for real; and that interface's failed setup."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from bench.errors import InstanceError
 from runtimes import Chroot, Image, InstanceSpec, Native, get_runtime, parse_line, probe_argv
 from runtimes.base import Runtime
+from runtimes.paths import scratch_root
 from tests.envcheck import require_runtime
 
 RUNTIME_CLASSES = [Native, Chroot]
@@ -103,6 +105,22 @@ def test_native_runs_the_image_binary_in_a_scratch_dir_removed_at_cleanup(image:
 def test_start_outside_with_is_a_clear_error(image: Image) -> None:
     with pytest.raises(RuntimeError, match="inside `with`"):
         Native(image).start(spec(image, "ready"))
+
+
+# Their setup makes a scratch tree, then copies the image into it: the copy is what fails below.
+COPYING_SETUPS = ("chroot", "unshare", "bwrap", "lxc", "crun", "runc")
+
+
+@pytest.mark.parametrize("name", COPYING_SETUPS)
+def test_a_setup_that_fails_halfway_leaves_nothing_behind(name: str, image: Image) -> None:
+    """Runtime.__enter__ undoes what ``setup()`` had done when it raises: here, the scratch tree made before the copy."""
+    require_runtime(name)
+    broken = dataclasses.replace(image, rootfs=image.rootfs.parent / "no-such-rootfs")
+    before = set(scratch_root().iterdir())
+    with pytest.raises(FileNotFoundError, match="no-such-rootfs"):
+        with get_runtime(name)(broken):
+            pass
+    assert set(scratch_root().iterdir()) == before
 
 
 def test_unknown_runtime_name_lists_the_valid_ones() -> None:
