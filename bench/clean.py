@@ -40,7 +40,7 @@ from runtimes.base import Orphan
 from runtimes.paths import cache_dir, scratch_root, state_dir
 
 LOCK_NAME = "bench.lock"
-ISO_MARK = "probe-iso"   # bench/workload/probe.c names every directory its isolation checks mount on so
+ISO_MARK = "probe-iso"   # bench/workload/iso.c names every directory its isolation checks mount on so
 
 
 class RunInProgress(UsageError):

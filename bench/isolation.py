@@ -1,6 +1,6 @@
 """The isolation scorecard's host side: targets to reach for, and reading the verdicts.
 
-``probe iso`` (bench/workload/probe.c) tries, from inside an instance, to
+``probe iso`` (bench/workload/iso.c) tries, from inside an instance, to
 reach the host in every way a class asks about — escape its root, see and
 signal a host process, mount the host's disk, write kernel settings — and
 whether memory, processes and CPU are limited. To try for real it needs real

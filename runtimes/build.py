@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench.errors import ImageError
@@ -22,6 +24,7 @@ CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
 
 @functools.cache
 def compiler_version() -> str:
+    """gcc's first line of ``--version``, as the image's inputs record it."""
     try:
         out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as err:
@@ -29,13 +32,33 @@ def compiler_version() -> str:
     return out.splitlines()[0]
 
 
-def compile_static(source: Path, name: str, cache: Path | None = None) -> Path:
-    """Return the path of ``source`` compiled as a static binary called ``name``.
+@functools.cache
+def compiler_identity() -> str:
+    """Which gcc would compile: its resolved path, size and mtime.
 
-    The compiler's version is asked once per process (functools.cache), so
-    a cached binary is found with one hash of the source and one stat.
+    A stat, not ``gcc --version``: every `box run` looks up box-init here, and
+    running gcc would add ~4 ms to each. An upgraded gcc is a new file, so
+    the identity (and with it the cache key) changes all the same.
     """
-    key = hashlib.sha256(source.read_bytes() + " ".join(CFLAGS).encode() + compiler_version().encode()).hexdigest()
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        raise ImageError("build: gcc not found; run: sudo scripts/provision")
+    real = os.path.realpath(gcc)
+    st = os.stat(real)
+    return f"{real} {st.st_size} {st.st_mtime_ns}"
+
+
+def compile_static(sources: Path | Sequence[Path], name: str, cache: Path | None = None) -> Path:
+    """Return the path of ``sources`` compiled as one static binary called ``name``.
+
+    ``sources`` is one C file, or several with the headers they include:
+    every file, by name and content, goes into the cache key; only the .c
+    files go on gcc's command line (it finds the headers by #include).
+    A cached binary is found with one hash of the sources and two stats.
+    """
+    files = (sources,) if isinstance(sources, Path) else tuple(sources)
+    named = b"".join(f.name.encode() + b"\0" + f.read_bytes() + b"\0" for f in files)
+    key = hashlib.sha256(named + " ".join(CFLAGS).encode() + compiler_identity().encode()).hexdigest()
     target = (cache or cache_dir()) / "bin" / key[:16] / name
     if target.is_file():
         return target
@@ -43,10 +66,11 @@ def compile_static(source: Path, name: str, cache: Path | None = None) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=target.parent)
     os.close(fd)
     try:
-        cc = subprocess.run(["gcc", *CFLAGS, "-o", tmp, str(source)], capture_output=True, text=True)
+        c_files = [str(f) for f in files if f.suffix == ".c"]
+        cc = subprocess.run(["gcc", *CFLAGS, "-o", tmp, *c_files], capture_output=True, text=True)
         if cc.returncode != 0:
             first = (cc.stderr.strip().splitlines() or ["no output"])[0]
-            raise ImageError(f"build: compiling {source.name} failed: {first} "
+            raise ImageError(f"build: compiling {name} failed: {first} "
                              "(is libc6-dev installed? run: sudo scripts/provision)")
         os.chmod(tmp, 0o755)
         os.replace(tmp, target)  # atomic: a concurrent build of the same key is as good

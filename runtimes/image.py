@@ -2,9 +2,10 @@
 
 Built from two inputs only: the host's static busybox (the userland: a shell
 and the usual tools as applet links) and the static ``probe`` workload compiled
-from ``bench/workload/probe.c``. The result is cached under a key made from
-those inputs, so it is rebuilt only when one of them changes, and it carries a
-digest of its own content so a report can say which bytes ran.
+from the C files in ``bench/workload/`` (one per mode, see probe.c there). The
+result is cached under a key made from those inputs, every source file of the
+workload included, so it is rebuilt only when one of them changes, and it
+carries a digest of its own content so a report can say which bytes ran.
 
 Runtimes take the image in the form they need; the plain directory
 ``Image.rootfs`` is the source of every other form.
@@ -28,7 +29,7 @@ from runtimes.paths import cache_dir
 from runtimes.probe import PATH_IN_IMAGE
 
 LAYOUT_VERSION = "1"  # bump when the tree's layout changes, to invalidate caches
-PROBE_SOURCE = Path(__file__).resolve().parent.parent / "bench" / "workload" / "probe.c"
+WORKLOAD_DIR = Path(__file__).resolve().parent.parent / "bench" / "workload"
 BUSYBOX = Path("/bin/busybox")
 DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "root", "var/tmp", "tmp")
 
@@ -74,18 +75,28 @@ def _is_static_elf(path: Path) -> bool:
     return all(struct.unpack_from("<I", table, i * phentsize)[0] != pt_interp for i in range(phnum))
 
 
+def workload_sources() -> tuple[Path, ...]:
+    """The probe's source files: every *.c and *.h in bench/workload, sorted by name."""
+    if not (WORKLOAD_DIR / "probe.c").is_file():
+        raise ImageError(f"image: probe source missing at {WORKLOAD_DIR / 'probe.c'}")
+    return tuple(sorted([*WORKLOAD_DIR.glob("*.c"), *WORKLOAD_DIR.glob("*.h")], key=lambda f: f.name))
+
+
+def _sha256_sources(files: tuple[Path, ...]) -> str:
+    """One sha256 over each file's name and sha256, so renaming a file changes it too."""
+    return hashlib.sha256("".join(f"{f.name}\0{_sha256_file(f)}\n" for f in files).encode()).hexdigest()
+
+
 def build_inputs() -> dict[str, str]:
     """Everything the image is made from, as strings; its hash is the cache key."""
     if not BUSYBOX.is_file():
         raise ImageError(f"image: {BUSYBOX} not found; run: sudo apt-get install busybox-static")
     if not _is_static_elf(BUSYBOX):
         raise ImageError(f"image: {BUSYBOX} is dynamically linked; run: sudo apt-get install busybox-static")
-    if not PROBE_SOURCE.is_file():
-        raise ImageError(f"image: probe source missing at {PROBE_SOURCE}")
     return {
         "layout": LAYOUT_VERSION,
         "busybox_sha256": _sha256_file(BUSYBOX),
-        "probe_c_sha256": _sha256_file(PROBE_SOURCE),
+        "workload_sha256": _sha256_sources(workload_sources()),
         "cflags": " ".join(CFLAGS),
         "compiler": compiler_version(),
     }
@@ -123,7 +134,7 @@ def _populate(rootfs: Path) -> None:
         if not link.exists():
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to("/bin/busybox")
-    shutil.copy2(compile_static(PROBE_SOURCE, "probe"), rootfs / PATH_IN_IMAGE.lstrip("/"))
+    shutil.copy2(compile_static(workload_sources(), "probe"), rootfs / PATH_IN_IMAGE.lstrip("/"))
     (rootfs / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
     (rootfs / "etc/group").write_text("root:x:0:\nnogroup:x:65534:\n")
     (rootfs / "etc/hostname").write_text("isobench\n")

@@ -1,6 +1,6 @@
 """Reading the probe's output: the one place its line format is parsed.
 
-The probe (``bench/workload/probe.c``) prints lines of the form::
+The probe (``bench/workload/``, one C file per mode) prints lines of the form::
 
     BENCH event=ready mode=idle pid=1 rss_bytes=405504 rss_source=statm
     BENCH event=result mode=cpu iterations=20000000 elapsed_s=0.051 cpu_s=0.05

@@ -1,9 +1,10 @@
 /*
- * probe.c - the one workload binary of the benchmark suite.
+ * probe.c - the one workload binary of the benchmark suite: main() and the
+ * helpers every mode shares.
  *
  * The same static binary runs natively, in a chroot, in containers and in
  * VMs, so any difference in its numbers comes from the isolation, not from
- * the workload. Build:  gcc -O2 -static -Wall -Wextra -o probe probe.c
+ * the workload. Build:  gcc -O2 -static -Wall -Wextra -o probe *.c
  *
  * Usage:  probe MODE [--option value ...]
  *   ready                  print the ready line and exit (measures start-up)
@@ -14,9 +15,13 @@
  *                          storage test, fio-like              (. 64 2000 200)
  *   escape                 try the classic chroot escape, report if it worked
  *   iso  [KEY=VALUE ...]   try every escape and limit check of the isolation
- *                          scorecard, one result line per check (see below)
+ *                          scorecard, one result line per check (see iso.c)
  *   target [--socket NAME] a host-side target for iso: listen on an abstract
  *                          unix socket, then hold (run natively by the harness)
+ *
+ * One file per mode, named after it (ready.c, cpu.c, mem.c, idle.c, io.c,
+ * escape.c, iso.c, target.c), each opening with what it measures and why;
+ * probe.h declares what they share.
  *
  * Output: every stdout line is  BENCH key=value key=value ...  (values have
  * no spaces; floats are printed with %.9g). A run prints, in order:
@@ -29,47 +34,40 @@
  *   1 runtime error: BENCH event=error mode=M errno=N what=TOKEN on stdout
  *   plus a human-readable message on stderr.
  */
-#define _GNU_SOURCE /* for O_DIRECT, strerrorname_np */
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <signal.h>
-#include <stddef.h>
+#include "probe.h"
+
 #include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/ptrace.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <sys/timex.h>
-#include <sys/un.h>
-#include <sys/utsname.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#define MIB (1024 * 1024)
-#define BLOCK 4096 /* page size, and the O_DIRECT alignment used throughout */
-
-static const char *g_mode = "none";  /* for error lines */
-static char g_cleanup[2][PATH_MAX];  /* io files to unlink if we fail */
+const char *g_mode = "none";         /* for error lines */
+char g_cleanup[2][PATH_MAX];         /* io files to unlink if we fail */
 static volatile sig_atomic_t g_stop; /* set by the signal handler */
 
-static void usage(void)
+/* Run the mode that argv[1] names; its return value is the exit status. */
+int main(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*run)(int argc, char **argv);
+    } modes[] = {{"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
+                 {"idle", mode_idle}, {"io", mode_io}, {"escape", mode_escape},
+                 {"iso", mode_iso}, {"target", mode_target}};
+
+    /* Line-buffered even into a pipe or serial console, so the host sees
+     * each line, and when it was printed, at once (setvbuf(3)). */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    if (argc < 2 || strcmp(argv[1], "--help") == 0)
+        usage();
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        if (strcmp(argv[1], modes[m].name) == 0) {
+            g_mode = modes[m].name;
+            return modes[m].run(argc - 2, argv + 2);
+        }
+    }
+    die_usage("unknown mode '%s'", argv[1]);
+}
+
+void usage(void)
 {
     fputs("usage: probe MODE [--option value ...]\n"
           "  ready | idle | escape | iso [KEY=VALUE ...] | target [--socket NAME]\n"
@@ -79,8 +77,7 @@ static void usage(void)
     exit(2);
 }
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void die_usage(const char *fmt, ...)
+void die_usage(const char *fmt, ...)
 {
     va_list ap;
     fputs("probe: ", stderr);
@@ -92,8 +89,7 @@ static void die_usage(const char *fmt, ...)
 }
 
 /* Runtime failure: one machine-readable line, one human line, exit 1. */
-__attribute__((noreturn))
-static void fail(const char *what, int err)
+void fail(const char *what, int err)
 {
     printf("BENCH event=error mode=%s errno=%d what=%s\n", g_mode, err, what);
     fprintf(stderr, "probe: %s: %s: %s\n", g_mode, what, strerror(err));
@@ -104,8 +100,8 @@ static void fail(const char *what, int err)
 }
 
 /* A whole decimal number in [min, max]; anything else is a usage error. */
-static long long parse_count(const char *opt, const char *s,
-                             long long min, long long max)
+long long parse_count(const char *opt, const char *s,
+                      long long min, long long max)
 {
     char *end;
     errno = 0;
@@ -118,14 +114,7 @@ static long long parse_count(const char *opt, const char *s,
     return v;
 }
 
-/* One "--name value" option: a number in [min, max], or a string. */
-struct opt {
-    const char *name;
-    long long *num, min, max;
-    const char **str;
-};
-
-static void parse_opts(int argc, char **argv, const struct opt *opts, int n)
+void parse_opts(int argc, char **argv, const struct opt *opts, int n)
 {
     for (int i = 0; i < argc; i += 2) {
         if (strcmp(argv[i], "--help") == 0)
@@ -144,26 +133,9 @@ static void parse_opts(int argc, char **argv, const struct opt *opts, int n)
     }
 }
 
-/* Wall time that never jumps backwards (clock_gettime(2) CLOCK_MONOTONIC). */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time used by this process, user + system (getrusage(2)). */
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 /* Peak RSS. Linux reports ru_maxrss in KiB and keeps it across execve(),
  * so it also covers whatever process exec'd us (getrusage(2)). */
-static long long maxrss_bytes(void)
+long long maxrss_bytes(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -206,15 +178,6 @@ static long long rss_bytes(const char **source)
     return maxrss_bytes();
 }
 
-/* xorshift64 (Marsaglia 2003): tiny, fast, same sequence for the same seed. */
-static uint64_t xorshift64(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void on_signal(int sig)
 {
     g_stop = sig;
@@ -225,7 +188,7 @@ static void on_signal(int sig)
  * kept blocked until hold(), where sigsuspend(2) unblocks them and sleeps
  * atomically: a signal that arrives early is delayed, never lost.
  * Returns the signal mask to sleep with. */
-static sigset_t hold_prepare(void)
+sigset_t hold_prepare(void)
 {
     struct sigaction sa;
     sigset_t block, wait_mask;
@@ -245,7 +208,7 @@ static sigset_t hold_prepare(void)
 }
 
 /* The ready line of the holding modes reports how much memory we hold. */
-static void print_ready_rss(void)
+void print_ready_rss(void)
 {
     const char *src;
     long long rss = rss_bytes(&src);
@@ -253,879 +216,10 @@ static void print_ready_rss(void)
            g_mode, (long)getpid(), rss, src);
 }
 
-static int hold(const sigset_t *wait_mask)
+int hold(const sigset_t *wait_mask)
 {
     while (!g_stop)
         sigsuspend(wait_mask); /* returns -1/EINTR once a handler has run */
     printf("BENCH event=stopped mode=%s\n", g_mode);
     return 0;
-}
-
-static int mode_ready(int argc, char **argv)
-{
-    parse_opts(argc, argv, NULL, 0); /* takes no options */
-    printf("BENCH event=ready mode=ready pid=%ld\n", (long)getpid());
-    return 0;
-}
-
-static int mode_cpu(int argc, char **argv)
-{
-    long long iterations = 20000000;
-    const struct opt opts[] = {{"--iterations", &iterations, 1, LLONG_MAX, NULL}};
-    parse_opts(argc, argv, opts, 1);
-    printf("BENCH event=ready mode=cpu pid=%ld\n", (long)getpid());
-
-    /* Every step needs the previous one (xorshift, multiply, rotate), so
-     * the compiler can neither vectorise nor shortcut the loop, and
-     * printing the checksum stops it from deleting the loop. */
-    uint64_t state = 0x9E3779B97F4A7C15u, acc = 0;
-    double t0 = now_s(), c0 = cpu_s();
-    for (long long i = 0; i < iterations; i++) {
-        acc += xorshift64(&state) * 0x2545F4914F6CDD1Du;
-        acc = (acc << 7) | (acc >> 57);
-    }
-    double t1 = now_s(), c1 = cpu_s();
-
-    /* Hex, so the result parser does not take the checksum for a metric. */
-    printf("BENCH event=result mode=cpu iterations=%lld checksum=0x%016" PRIx64
-           " elapsed_s=%.9g cpu_s=%.9g\n", iterations, acc, t1 - t0, c1 - c0);
-    return 0;
-}
-
-static int mode_mem(int argc, char **argv)
-{
-    long long mib = 64;
-    const struct opt opts[] = {{"--mib", &mib, 1, 1024 * 1024, NULL}};
-    parse_opts(argc, argv, opts, 1);
-    sigset_t wait_mask = hold_prepare();
-
-    /* An anonymous private mapping gets real pages only when first written
-     * (mmap(2)), so write one byte per 4 KiB page and time those faults. */
-    size_t bytes = (size_t)mib * MIB;
-    double t0 = now_s();
-    volatile unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) fail("mmap", errno);
-    for (size_t off = 0; off < bytes; off += BLOCK)
-        p[off] = 1;
-    double touch = now_s() - t0;
-
-    print_ready_rss();
-    printf("BENCH event=result mode=mem mib=%lld touch_s=%.9g maxrss_bytes=%lld\n",
-           mib, touch, maxrss_bytes());
-    return hold(&wait_mask);
-}
-
-static int mode_idle(int argc, char **argv)
-{
-    parse_opts(argc, argv, NULL, 0); /* takes no options */
-    sigset_t wait_mask = hold_prepare();
-    print_ready_rss();
-    printf("BENCH event=result mode=idle maxrss_bytes=%lld\n", maxrss_bytes());
-    return hold(&wait_mask);
-}
-
-/* pread/pwrite all len bytes at off. Both may transfer less than asked or
- * fail with EINTR (read(2), write(2)), so loop. Returns the bytes moved
- * (fewer than len only when a read hits end of file), or -1 with errno. */
-static ssize_t xfer(int fd, unsigned char *buf, size_t len, off_t off, int writing)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = writing ? pwrite(fd, buf + done, len - done, off + (off_t)done)
-                            : pread(fd, buf + done, len - done, off + (off_t)done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0 && writing) { /* no progress: would loop forever */
-            errno = EIO;
-            return -1;
-        }
-        if (n == 0)
-            break; /* end of file */
-        done += (size_t)n;
-    }
-    return (ssize_t)done;
-}
-
-/* Give every 4 KiB sector its own tag, so no two sectors are equal and
- * deduplication cannot shrink the file (like fio's scramble_buffers=1).
- * OR-ing 0x01 into each byte keeps the whole buffer non-zero. */
-static void stamp_blocks(unsigned char *buf, size_t len, uint64_t block_no)
-{
-    for (size_t off = 0; off < len; off += BLOCK) {
-        uint64_t tag = ((block_no * (MIB / BLOCK) + off / BLOCK + 1) * 0x9E3779B97F4A7C15u)
-                       | 0x0101010101010101u;
-        memcpy(buf + off, &tag, sizeof tag);
-    }
-}
-
-/* Open for reading past the page cache with O_DIRECT, like fio direct=1.
- * Filesystems without O_DIRECT say EINVAL, at open(2) or at the first read
- * (so we try one). Then use a buffered fd and drop the file's cached pages
- * first: posix_fadvise(2) POSIX_FADV_DONTNEED drops only clean pages, hence
- * the fdatasync. (On tmpfs/ramfs the page cache *is* the storage.) */
-static int open_for_read(const char *path, unsigned char *buf, int *direct)
-{
-    int fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
-    if (fd >= 0) {
-        if (xfer(fd, buf, BLOCK, 0, 0) >= 0) {
-            *direct = 1;
-            return fd;
-        }
-        if (errno != EINVAL) fail("read_probe", errno);
-        close(fd);
-    } else if (errno != EINVAL) {
-        fail("open_read", errno);
-    }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) fail("open_read", errno);
-    if (fdatasync(fd) < 0) fail("fdatasync", errno);
-    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED); /* only advice */
-    *direct = 0;
-    return fd;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile: sort, then take the ceil(p/100 * n)-th value. */
-static double percentile(double *v, size_t n, unsigned p)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return v[(p * n + 99) / 100 - 1]; /* n >= 1, so the rank is >= 1 */
-}
-
-static int mode_io(int argc, char **argv)
-{
-    const char *dir = ".";
-    long long size_mib = 64, rand_ops = 2000, fsync_ops = 200;
-    const struct opt opts[] = {
-        {"--dir", NULL, 0, 0, &dir},
-        {"--size-mib", &size_mib, 1, 1024 * 1024, NULL},
-        {"--rand-ops", &rand_ops, 1, 10000000, NULL}, /* bounds the latency array */
-        {"--fsync-ops", &fsync_ops, 1, 10000000, NULL},
-    };
-    parse_opts(argc, argv, opts, 4);
-    long pid = (long)getpid();
-    printf("BENCH event=ready mode=io pid=%ld\n", pid);
-
-    char *data_path = g_cleanup[0], *sync_path = g_cleanup[1];
-    if (snprintf(data_path, PATH_MAX, "%s/probe-io.%ld.dat", dir, pid) >= PATH_MAX ||
-        snprintf(sync_path, PATH_MAX, "%s/probe-fsync.%ld.dat", dir, pid) >= PATH_MAX) {
-        data_path[0] = sync_path[0] = '\0'; /* never unlink a truncated name */
-        fail("path", ENAMETOOLONG);
-    }
-
-    /* One 1 MiB buffer, 4 KiB-aligned as O_DIRECT requires, serves every
-     * phase. Random non-zero bytes, so no filesystem can compress it. */
-    unsigned char *buf;
-    int rc = posix_memalign((void **)&buf, BLOCK, MIB);
-    if (rc != 0) fail("alloc", rc);
-    double *lat = malloc((size_t)(rand_ops > fsync_ops ? rand_ops : fsync_ops) * sizeof *lat);
-    if (!lat) fail("alloc", ENOMEM);
-    uint64_t seed = 0x853C49E6748FEA9Bu;
-    for (size_t i = 0; i < MIB; i++)
-        buf[i] = (unsigned char)(1 + xorshift64(&seed) % 255);
-
-    /* a. Sequential write in 1 MiB blocks; the closing fsync is part of
-     *    the time (fio rw=write bs=1m end_fsync=1). fsync() needs no EINTR
-     *    loop: this mode installs no signal handlers to interrupt it. */
-    int fd = open(data_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) fail("open_write", errno);
-    double t0 = now_s();
-    for (long long b = 0; b < size_mib; b++) {
-        stamp_blocks(buf, MIB, (uint64_t)b);
-        if (xfer(fd, buf, MIB, (off_t)b * MIB, 1) < 0) fail("seq_write", errno);
-    }
-    if (fsync(fd) < 0) fail("seq_fsync", errno);
-    double seq_write = (double)size_mib / (now_s() - t0);
-    close(fd);
-
-    /* b. Sequential read of the whole file (fio rw=read bs=1m direct=1). */
-    int direct, direct_rand;
-    fd = open_for_read(data_path, buf, &direct);
-    t0 = now_s();
-    for (long long b = 0; b < size_mib; b++) {
-        ssize_t n = xfer(fd, buf, MIB, (off_t)b * MIB, 0);
-        if (n != MIB) /* short: the file shrank under us */
-            fail("seq_read", n < 0 ? errno : EIO);
-    }
-    double seq_read = (double)size_mib / (now_s() - t0);
-    close(fd);
-
-    /* c. Random aligned 4 KiB reads, one at a time (fio rw=randread bs=4k
-     *    iodepth=1). A fixed seed makes every run read the same offsets. */
-    fd = open_for_read(data_path, buf, &direct_rand);
-    uint64_t nsectors = (uint64_t)size_mib * (MIB / BLOCK);
-    seed = 0x2545F4914F6CDD1Du;
-    t0 = now_s();
-    for (long long i = 0; i < rand_ops; i++) {
-        off_t off = (off_t)(xorshift64(&seed) % nsectors) * BLOCK;
-        double s = now_s();
-        ssize_t n = xfer(fd, buf, BLOCK, off, 0);
-        lat[i] = (now_s() - s) * 1e6;
-        if (n != BLOCK) fail("rand_read", n < 0 ? errno : EIO);
-    }
-    double rand_iops = (double)rand_ops / (now_s() - t0);
-    close(fd);
-    double rand_p50 = percentile(lat, (size_t)rand_ops, 50);
-    double rand_p99 = percentile(lat, (size_t)rand_ops, 99);
-
-    /* d. Durable small writes, as a database commit does: rewrite 4 KiB at
-     *    offset 0, then fsync, each op timed (fio rw=write bs=4k fsync=1). */
-    fd = open(sync_path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) fail("open_fsync", errno);
-    for (long long i = 0; i < fsync_ops; i++) {
-        stamp_blocks(buf, BLOCK, (uint64_t)i); /* new content every time */
-        double s = now_s();
-        if (xfer(fd, buf, BLOCK, 0, 1) < 0) fail("fsync_write", errno);
-        if (fsync(fd) < 0) fail("fsync", errno);
-        lat[i] = (now_s() - s) * 1e6;
-    }
-    close(fd);
-    double fsync_p50 = percentile(lat, (size_t)fsync_ops, 50);
-    double fsync_p99 = percentile(lat, (size_t)fsync_ops, 99);
-
-    /* e. Leave nothing behind. */
-    if (unlink(data_path) < 0 || unlink(sync_path) < 0) fail("unlink", errno);
-    data_path[0] = sync_path[0] = '\0';
-    free(lat);
-    free(buf);
-
-    printf("BENCH event=result mode=io size_mib=%lld direct=%d"
-           " seq_write_mib_s=%.9g seq_read_mib_s=%.9g rand_read_iops=%.9g"
-           " rand_read_p50_us=%.9g rand_read_p99_us=%.9g"
-           " fsync_p50_us=%.9g fsync_p99_us=%.9g\n",
-           size_mib, direct && direct_rand, seq_write, seq_read, rand_iops,
-           rand_p50, rand_p99, fsync_p50, fsync_p99);
-    return 0;
-}
-
-/* The classic chroot escape (chroot(2), NOTES): chroot into a subdirectory
- * *without* entering it, so the working directory is left outside the new
- * root; ".." from there is not stopped at the root, so climbing up reaches
- * the real "/", and chroot(".") makes it the root again. It works wherever
- * the process keeps CAP_SYS_CHROOT and its root is only a chroot. Reports
- * whether "/" is a different directory afterwards (escaped=1). */
-static int mode_escape(int argc, char **argv)
-{
-    parse_opts(argc, argv, NULL, 0); /* takes no options */
-    printf("BENCH event=ready mode=escape pid=%ld\n", (long)getpid());
-    struct stat before, after;
-    if (stat("/", &before) < 0)
-        fail("stat", errno);
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/probe-escape.%ld", (long)getpid());
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-        fail("mkdir", errno);
-    int escaped = 0, err = 0;
-    if (chroot(dir) < 0) {
-        err = errno; /* no CAP_SYS_CHROOT: the escape cannot even start */
-    } else {
-        for (int i = 0; i < 256; i++)
-            if (chdir("..") < 0)
-                break;
-        if (chroot(".") < 0)
-            err = errno;
-        else if (stat("/", &after) == 0)
-            escaped = before.st_dev != after.st_dev || before.st_ino != after.st_ino;
-    }
-    /* Relative to wherever "/" is now: if we escaped, the directory is inside the old root. */
-    rmdir(dir);
-    printf("BENCH event=result mode=escape escaped=%d errno=%d\n", escaped, err);
-    return 0;
-}
-
-/* ---- iso: the isolation scorecard's checks, tried from inside --------------
- *
- * Each check is one real attempt to reach the host, made in a forked child
- * (so a chroot(2), a mount or a ptrace of one check never affects the next),
- * and printed as one line:
- *   BENCH event=result mode=iso check=C C_blocked=1|0|na outcome=T errno=ENAME|none note=N
- * C_blocked=1: the attempt failed (isolated); 0: it reached the host; na:
- * it cannot be decided here (the host kernel lacks the feature, or the
- * harness gave no target). Every attempt is harmless when it succeeds: the
- * hostname is set to its own value, the clock moved by 0 ns, the sysrq file
- * only opened, a host process only sent signal 0 and seized (never stopped),
- * mounts undone at once, a kernel module of 0 bytes "loaded" (the kernel
- * checks the capability first, then refuses the empty module).
- * The harness (bench/isolation.py) passes the host's facts as KEY=VALUE
- * words (pid=, socket=, root_dev=, ...): a different boot_id means a guest kernel, so whatever succeeds
- * there reaches only the guest. */
-
-enum outcome { BLOCKED, REACHED, NOT_APPLICABLE };
-
-struct verdict {
-    int outcome;
-    int err;          /* errno of the step that failed, or 0 */
-    char note[40];    /* one token: what decided it */
-};
-
-struct host_facts {
-    const char *boot_id, *hostname, *socket, *netif, *fstype, *lacks;
-    long long pid, pid_start, root_dev, root_ino, disk_dev, netif_index, uts_ns, net_ns;
-    long long mem_limit_mib, pids_limit, cpu_limit_milli;
-    int other_kernel; /* 1: we run on another kernel than the host's (a VM) */
-    char proc[64];    /* a procfs to read: /proc, or one we mounted ourselves */
-};
-
-static struct host_facts H;
-
-static struct verdict verdict(int outcome, int err, const char *note)
-{
-    struct verdict v = {outcome, err, ""};
-    snprintf(v.note, sizeof v.note, "%s", note);
-    return v;
-}
-
-/* An attempt's result: it failed with errno e (blocked) or worked (reached). */
-static struct verdict tried(int rc, const char *what_worked)
-{
-    return rc < 0 ? verdict(BLOCKED, errno, "refused") : verdict(REACHED, 0, what_worked);
-}
-
-/* A procfs to look at. chroot(8) mounts none, but root in a chroot can mount
- * one itself, which is what an attacker would do (and its /proc/sys is the
- * host's). Mounted on a private temporary directory, unmounted at the end. */
-static char g_proc_mount[64];
-
-static void find_proc(void)
-{
-    if (access("/proc/self/stat", R_OK) == 0) {
-        snprintf(H.proc, sizeof H.proc, "/proc");
-        return;
-    }
-    snprintf(g_proc_mount, sizeof g_proc_mount, "/tmp/probe-iso-proc.%ld", (long)getpid());
-    if (mkdir(g_proc_mount, 0700) == 0 && mount("proc", g_proc_mount, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
-        snprintf(H.proc, sizeof H.proc, "%s", g_proc_mount);
-        return;
-    }
-    rmdir(g_proc_mount);
-    g_proc_mount[0] = '\0';
-    H.proc[0] = '\0'; /* no procfs at all: checks that need one say so */
-}
-
-static void release_proc(void)
-{
-    if (g_proc_mount[0]) {
-        umount2(g_proc_mount, MNT_DETACH);
-        rmdir(g_proc_mount);
-    }
-}
-
-/* Read a small file below the procfs into buf; 0 on success. */
-static int read_proc(const char *rel, char *buf, size_t len)
-{
-    char path[128];
-    if (!H.proc[0]) return -1;
-    snprintf(path, sizeof path, "%s/%s", H.proc, rel);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, len - 1);
-    close(fd);
-    if (n < 0) return -1;
-    buf[n] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    return 0;
-}
-
-/* Is namespace `kind` (uts, net) the host's? 1 yes, 0 no, -1 cannot tell. */
-static int same_ns(const char *kind, long long host_ino)
-{
-    char path[128], link[64];
-    if (!H.proc[0] || host_ino <= 0) return -1;
-    snprintf(path, sizeof path, "%s/self/ns/%s", H.proc, kind);
-    ssize_t n = readlink(path, link, sizeof link - 1);
-    if (n < 0) return -1;
-    link[n] = '\0';
-    const char *open_bracket = strchr(link, '[');
-    return open_bracket && strtoll(open_bracket + 1, NULL, 10) == host_ino;
-}
-
-/* Is PID `pid` here the host's target process (same start time, proc(5)
- * field 22)? In a PID namespace or a guest the number may name another
- * process, or none. 1 yes, 0 no, -1 cannot tell (no procfs). */
-static int is_host_target(void)
-{
-    char rel[64], stat[1024];
-    snprintf(rel, sizeof rel, "%lld/stat", H.pid);
-    if (!H.proc[0]) return -1;
-    if (read_proc(rel, stat, sizeof stat) < 0) return 0;
-    char *p = strrchr(stat, ')');
-    unsigned long long start = 0;
-    for (int field = 3; p && field <= 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (p && field == 22) start = strtoull(p + 1, NULL, 10);
-    }
-    return (long long)start == H.pid_start;
-}
-
-/* A private scratch directory for one check, in /tmp of wherever we run. */
-static int scratch_dir(char *dir, size_t len, const char *what)
-{
-    snprintf(dir, len, "/tmp/probe-iso.%s.%ld", what, (long)getpid());
-    return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
-
-static struct verdict check_root_escape(void)
-{
-    if (H.root_ino <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    char dir[64];
-    if (scratch_dir(dir, sizeof dir, "escape") < 0) return verdict(BLOCKED, errno, "no-tmp");
-    int rc = chroot(dir); /* the parent removes dir: our "/" may be anywhere after this */
-    if (rc < 0) return verdict(BLOCKED, errno, "chroot-refused");
-    for (int i = 0; i < 256; i++)
-        if (chdir("..") < 0) break;
-    if (chroot(".") < 0) return verdict(BLOCKED, errno, "chroot-refused");
-    struct stat root;
-    if (stat("/", &root) < 0) return verdict(BLOCKED, errno, "stat");
-    int host = (long long)root.st_dev == H.root_dev && (long long)root.st_ino == H.root_ino;
-    return host ? verdict(REACHED, 0, "host-root") : verdict(BLOCKED, 0, "own-root");
-}
-
-static struct verdict check_host_pids(void)
-{
-    if (H.pid <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    if (kill((pid_t)H.pid, 0) < 0 && errno == ESRCH) return verdict(BLOCKED, ESRCH, "no-such-pid");
-    return is_host_target() == 0 ? verdict(BLOCKED, 0, "other-process") : verdict(REACHED, 0, "host-process-visible");
-}
-
-static struct verdict check_kill_host(void)
-{
-    if (H.pid <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    if (kill((pid_t)H.pid, 0) < 0) return verdict(BLOCKED, errno, "refused");
-    return is_host_target() == 0 ? verdict(BLOCKED, 0, "other-process") : verdict(REACHED, 0, "signal-0-delivered");
-}
-
-/* PTRACE_SEIZE attaches without stopping the tracee (ptrace(2)); our exit
- * (the check runs in a child) detaches it again. */
-static struct verdict check_ptrace_host(void)
-{
-    if (H.pid <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    if (ptrace(PTRACE_SEIZE, (pid_t)H.pid, NULL, NULL) < 0) return verdict(BLOCKED, errno, "refused");
-    return is_host_target() == 0 ? verdict(BLOCKED, 0, "other-process") : verdict(REACHED, 0, "attached");
-}
-
-static struct verdict check_host_net(void)
-{
-    if (!H.netif || H.netif_index <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    unsigned idx = if_nametoindex(H.netif);
-    if (idx == 0) return verdict(BLOCKED, errno, "no-such-interface");
-    if ((long long)idx != H.netif_index || same_ns("net", H.net_ns) == 0)
-        return verdict(BLOCKED, 0, "other-interface");
-    return verdict(REACHED, 0, "host-interface-visible");
-}
-
-/* A packet socket bound to the host's interface could sniff and forge its traffic (packet(7)). */
-static struct verdict check_raw_socket(void)
-{
-    if (!H.netif || H.netif_index <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-    if (fd < 0) return verdict(BLOCKED, errno, "socket-refused");
-    struct sockaddr_ll addr = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
-                               .sll_ifindex = (int)H.netif_index};
-    char name[IF_NAMESIZE] = "";
-    int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    int err = errno;
-    close(fd);
-    if (rc < 0) return verdict(BLOCKED, err, "bind-refused");
-    if (!if_indextoname((unsigned)H.netif_index, name) || strcmp(name, H.netif) != 0 || same_ns("net", H.net_ns) == 0)
-        return verdict(BLOCKED, 0, "own-network-only");
-    return verdict(REACHED, 0, "bound-to-host-interface");
-}
-
-static struct verdict check_host_socket(void)
-{
-    if (!H.socket) return verdict(NOT_APPLICABLE, 0, "no-target");
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    size_t n = strlen(H.socket);
-    if (n + 1 > sizeof addr.sun_path) return verdict(NOT_APPLICABLE, ENAMETOOLONG, "name-too-long");
-    memcpy(addr.sun_path + 1, H.socket, n); /* sun_path[0] = '\0': the abstract namespace (unix(7)) */
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return verdict(BLOCKED, errno, "socket-refused");
-    int rc = connect(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n));
-    int err = errno;
-    close(fd);
-    return rc < 0 ? verdict(BLOCKED, err, "refused") : verdict(REACHED, 0, "connected");
-}
-
-/* Set the hostname to what it already is: allowed means the UTS namespace's
- * owner could set anything; it is the host's only if that namespace is. */
-static struct verdict check_hostname(void)
-{
-    struct utsname u;
-    if (uname(&u) < 0) return verdict(BLOCKED, errno, "uname");
-    if (sethostname(u.nodename, strlen(u.nodename)) < 0) return verdict(BLOCKED, errno, "refused");
-    int same = same_ns("uts", H.uts_ns);
-    if (same == 0 || (same < 0 && H.hostname && strcmp(u.nodename, H.hostname) != 0))
-        return verdict(BLOCKED, 0, "own-hostname-only");
-    return verdict(REACHED, 0, "set-to-same-value");
-}
-
-/* adjtimex(2) ADJ_SETOFFSET adds an offset to the clock: 0 ns changes
- * nothing, yet needs CAP_SYS_TIME like any change (no time namespace
- * virtualises CLOCK_REALTIME, see time_namespaces(7)). */
-static struct verdict check_clock(void)
-{
-    struct timex tx = {.modes = ADJ_SETOFFSET | ADJ_NANO};
-    return tried(adjtimex(&tx), "offset-0-applied");
-}
-
-static struct verdict check_mount(void)
-{
-    char dir[64];
-    if (scratch_dir(dir, sizeof dir, "mount") < 0) return verdict(BLOCKED, errno, "no-tmp");
-    int rc = mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k");
-    int err = errno;
-    if (rc == 0) umount2(dir, MNT_DETACH);
-    rmdir(dir);
-    return rc < 0 ? verdict(BLOCKED, err, "refused") : verdict(REACHED, 0, "tmpfs-mounted");
-}
-
-/* A node for the host's disk: one already in /dev, else one we make (then
- * *made is set: the caller unlinks it). Its path goes to path[len]. */
-static int open_host_disk(char *path, size_t len, int *made, int flags)
-{
-    DIR *d = opendir("/dev");
-    struct dirent *e;
-    *made = 0;
-    while (d && (e = readdir(d))) {
-        struct stat st;
-        snprintf(path, len, "/dev/%s", e->d_name);
-        if (stat(path, &st) == 0 && S_ISBLK(st.st_mode) && (long long)st.st_rdev == H.disk_dev) {
-            closedir(d);
-            return open(path, flags | O_CLOEXEC);
-        }
-    }
-    if (d) closedir(d);
-    snprintf(path, len, "/tmp/probe-iso-disk.%ld", (long)getpid());
-    if (mknod(path, S_IFBLK | 0600, (dev_t)H.disk_dev) < 0) return -1;
-    *made = 1;
-    return open(path, flags | O_CLOEXEC);
-}
-
-static struct verdict check_block_device(void)
-{
-    if (H.disk_dev <= 0) return verdict(NOT_APPLICABLE, 0, "no-target");
-    char path[300], sector[512];
-    int made;
-    int fd = open_host_disk(path, sizeof path, &made, O_RDONLY);
-    int err = errno;
-    ssize_t n = fd >= 0 ? read(fd, sector, sizeof sector) : -1;
-    if (fd >= 0) err = errno, close(fd);
-    if (made) unlink(path);
-    return n > 0 ? verdict(REACHED, 0, "read-a-sector") : verdict(BLOCKED, err, fd < 0 ? "open-refused" : "read-refused");
-}
-
-/* Mount the host's disk. A block device mounted once already is mounted
- * again by sharing its superblock; the kernel refuses (EBUSY) a read-only
- * mount of a read-write one, so the second try matches the host's mode. */
-static struct verdict check_host_disk_mount(void)
-{
-    if (H.disk_dev <= 0 || !H.fstype) return verdict(NOT_APPLICABLE, 0, "no-target");
-    char dir[64], path[300];
-    int made;
-    if (scratch_dir(dir, sizeof dir, "disk") < 0) return verdict(BLOCKED, errno, "no-tmp");
-    int fd = open_host_disk(path, sizeof path, &made, O_RDONLY);
-    int rc = -1, err = errno;
-    if (fd >= 0) {
-        close(fd); /* it opens: now mount it by its path */
-        rc = mount(path, dir, H.fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-        if (rc < 0 && errno == EBUSY)
-            rc = mount(path, dir, H.fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-        err = errno;
-    }
-    if (rc == 0) umount2(dir, MNT_DETACH);
-    rmdir(dir);
-    if (made) unlink(path);
-    return rc < 0 ? verdict(BLOCKED, err, fd < 0 ? "no-device" : "refused") : verdict(REACHED, 0, "mounted");
-}
-
-/* A node for a device the instance was never given (/dev/kmsg, char 1:11),
- * opened for writing (nothing is written). What stops it: no CAP_MKNOD, a
- * nodev mount, or the devices cgroup (Docker's default allow-list). */
-static struct verdict check_mknod(void)
-{
-    char node[64];
-    snprintf(node, sizeof node, "/tmp/probe-iso-kmsg.%ld", (long)getpid());
-    if (mknod(node, S_IFCHR | 0600, makedev(1, 11)) < 0) return verdict(BLOCKED, errno, "mknod-refused");
-    int fd = open(node, O_WRONLY | O_CLOEXEC);
-    int err = errno;
-    unlink(node);
-    if (fd < 0) return verdict(BLOCKED, err, "open-refused");
-    close(fd);
-    return verdict(REACHED, 0, "opened");
-}
-
-static int host_lacks(const char *feature)
-{
-    if (!H.lacks) return 0; /* e.g. lacks=sysrq+module */
-    size_t n = strlen(feature);
-    for (const char *p = H.lacks; (p = strstr(p, feature)); p += n)
-        if ((p == H.lacks || p[-1] == '+') && (p[n] == '\0' || p[n] == '+'))
-            return 1;
-    return 0;
-}
-
-/* Write a global (not namespaced) kernel setting back with its own value. */
-static struct verdict check_proc_sys(void)
-{
-    char path[128], value[64];
-    if (!H.proc[0]) return verdict(BLOCKED, ENOENT, "no-procfs");
-    if (read_proc("sys/vm/swappiness", value, sizeof value) < 0) return verdict(BLOCKED, errno, "read-refused");
-    snprintf(path, sizeof path, "%s/sys/vm/swappiness", H.proc);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return verdict(BLOCKED, errno, "open-refused");
-    ssize_t n = write(fd, value, strlen(value));
-    int err = errno;
-    close(fd);
-    return n < 0 ? verdict(BLOCKED, err, "write-refused") : verdict(REACHED, 0, "wrote-same-value");
-}
-
-static struct verdict check_sysrq(void)
-{
-    if (host_lacks("sysrq")) return verdict(NOT_APPLICABLE, 0, "host-kernel-lacks-it");
-    char path[128];
-    if (!H.proc[0]) return verdict(BLOCKED, ENOENT, "no-procfs");
-    snprintf(path, sizeof path, "%s/sysrq-trigger", H.proc);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return verdict(BLOCKED, errno, "open-refused");
-    close(fd); /* opened for writing is enough: nothing is written */
-    return verdict(REACHED, 0, "opened-for-writing");
-}
-
-/* init_module(2) of 0 bytes: EPERM without CAP_SYS_MODULE (or under seccomp);
- * with it the kernel goes on and refuses the empty image (ENOEXEC). */
-static struct verdict check_module(void)
-{
-    if (host_lacks("module")) return verdict(NOT_APPLICABLE, 0, "host-kernel-lacks-it");
-    static char empty[1];
-    long rc = syscall(SYS_init_module, empty, 0UL, "");
-    if (rc == 0) return verdict(REACHED, 0, "loaded"); /* cannot happen with 0 bytes */
-    if (errno == EPERM || errno == ENOSYS) return verdict(BLOCKED, errno, "refused");
-    return verdict(REACHED, errno, "capability-granted");
-}
-
-/* Touch more memory than the limit, in a child: a limit shows as that
- * child being OOM-killed (or mmap failing). */
-static struct verdict check_mem_limit(void)
-{
-    if (H.mem_limit_mib <= 0) return verdict(NOT_APPLICABLE, 0, "no-limit-asked");
-    size_t bytes = (size_t)(H.mem_limit_mib + 64) * MIB;
-    pid_t pid = fork();
-    if (pid == 0) {
-        volatile unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED) _exit(3);
-        for (size_t off = 0; off < bytes; off += BLOCK) p[off] = 1;
-        _exit(0);
-    }
-    if (pid < 0) return verdict(BLOCKED, errno, "fork-refused");
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return verdict(REACHED, 0, "allocated-beyond-limit");
-    return verdict(BLOCKED, 0, WIFSIGNALED(status) ? "killed-at-limit" : "allocation-refused");
-}
-
-/* Fork more processes than the limit: a limit shows as fork failing (EAGAIN). */
-static struct verdict check_pids_limit(void)
-{
-    if (H.pids_limit <= 0) return verdict(NOT_APPLICABLE, 0, "no-limit-asked");
-    if (H.other_kernel) return verdict(BLOCKED, 0, "guest-kernel"); /* its processes are not the host's */
-    long long want = H.pids_limit + 8;
-    pid_t kids[4200];
-    if (want > 4200) want = 4200;
-    long long made = 0;
-    int err = 0;
-    for (; made < want; made++) {
-        pid_t pid = fork();
-        if (pid == 0) { pause(); _exit(0); }
-        if (pid < 0) { err = errno; break; }
-        kids[made] = pid;
-    }
-    for (long long i = 0; i < made; i++) kill(kids[i], SIGKILL);
-    for (long long i = 0; i < made; i++) waitpid(kids[i], NULL, 0);
-    return made < want ? verdict(BLOCKED, err, "fork-refused-at-limit") : verdict(REACHED, 0, "forked-beyond-limit");
-}
-
-/* Three processes spin for 0.6 s: this one and two helpers. Without a
- * limit they get as much CPU as the host can give (2 CPUs' worth on an idle
- * 2-core host, still several tenths of a CPU on a badly loaded one). A CPU
- * quota (CFS bandwidth, sched-bwc.rst) holds the whole group to what was
- * asked (cpu_limit_milli) per 100 ms period. So: limited when the three
- * together got at most 1.5 times the limit. Our own CPU time is RUSAGE_SELF,
- * the helpers' RUSAGE_CHILDREN once reaped (getrusage(2)); this check runs
- * in a fresh child, so both start from zero. */
-static struct verdict check_cpu_limit(void)
-{
-    if (H.cpu_limit_milli <= 0) return verdict(NOT_APPLICABLE, 0, "no-limit-asked");
-    if (H.other_kernel) return verdict(BLOCKED, 0, "guest-kernel"); /* bounded by its vCPUs */
-    pid_t helpers[2];
-    for (int i = 0; i < 2; i++)
-        if ((helpers[i] = fork()) == 0)
-            for (;;) {} /* spins until killed */
-    double t0 = now_s();
-    while (now_s() - t0 < 0.6) {}
-    double wall = now_s() - t0;
-    for (int i = 0; i < 2; i++)
-        if (helpers[i] > 0) kill(helpers[i], SIGKILL), waitpid(helpers[i], NULL, 0);
-    struct rusage kids;
-    getrusage(RUSAGE_CHILDREN, &kids);
-    double used = cpu_s() + (double)(kids.ru_utime.tv_sec + kids.ru_stime.tv_sec) +
-                  (double)(kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
-    double cpus = used / wall, limit = (double)H.cpu_limit_milli / 1000;
-    char note[40];
-    snprintf(note, sizeof note, "%s-%.2f-cpus", cpus <= 1.5 * limit ? "held-to" : "got", cpus);
-    return cpus <= 1.5 * limit ? verdict(BLOCKED, 0, note) : verdict(REACHED, 0, note);
-}
-
-struct check {
-    const char *name;
-    struct verdict (*run)(void);
-    int host; /* 1: reaching for the host (a guest kernel cannot); 0: a limit */
-};
-
-static const struct check CHECKS[] = {
-    {"root_escape", check_root_escape, 1}, {"host_pids", check_host_pids, 1},
-    {"kill_host", check_kill_host, 1}, {"ptrace_host", check_ptrace_host, 1},
-    {"host_net", check_host_net, 1}, {"raw_socket", check_raw_socket, 1},
-    {"host_socket", check_host_socket, 1}, {"hostname", check_hostname, 1},
-    {"clock", check_clock, 1}, {"mount", check_mount, 1},
-    {"host_disk_mount", check_host_disk_mount, 1}, {"block_device", check_block_device, 1},
-    {"mknod", check_mknod, 1}, {"proc_sys", check_proc_sys, 1}, {"sysrq", check_sysrq, 1},
-    {"module", check_module, 1}, {"mem_limit", check_mem_limit, 0},
-    {"pids_limit", check_pids_limit, 0}, {"cpu_limit", check_cpu_limit, 0},
-};
-
-/* Run one check in a child; its verdict comes back through a pipe. A child
- * that dies without answering (a seccomp kill, a hang cut by alarm) counts
- * as blocked: the attempt did not get through. */
-static struct verdict run_check(const struct check *c)
-{
-    int fds[2];
-    if (pipe(fds) < 0) fail("pipe", errno);
-    pid_t pid = fork();
-    if (pid < 0) fail("fork", errno);
-    if (pid == 0) {
-        close(fds[0]);
-        alarm(20);
-        struct verdict v = c->run();
-        if (write(fds[1], &v, sizeof v) != (ssize_t)sizeof v) _exit(1);
-        _exit(0);
-    }
-    close(fds[1]);
-    struct verdict v;
-    ssize_t n;
-    while ((n = read(fds[0], &v, sizeof v)) < 0 && errno == EINTR) {}
-    close(fds[0]);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/probe-iso.escape.%ld", (long)pid);
-    rmdir(dir); /* the escape's directory, left for us (see check_root_escape) */
-    if (n != (ssize_t)sizeof v) v = verdict(BLOCKED, 0, "check-died");
-    if (c->host && H.other_kernel && v.outcome == REACHED) v = verdict(BLOCKED, 0, "guest-kernel");
-    return v;
-}
-
-static int mode_iso(int argc, char **argv)
-{
-    /* KEY=VALUE words, not --options: a VM's kernel passes at most ~30 words to init. */
-    const struct opt facts[] = {
-        {"boot_id", NULL, 0, 0, &H.boot_id}, {"hostname", NULL, 0, 0, &H.hostname},
-        {"socket", NULL, 0, 0, &H.socket}, {"netif", NULL, 0, 0, &H.netif},
-        {"disk_fstype", NULL, 0, 0, &H.fstype}, {"lacks", NULL, 0, 0, &H.lacks},
-        {"pid", &H.pid, 1, INT_MAX, NULL}, {"pid_start", &H.pid_start, 0, LLONG_MAX, NULL},
-        {"root_dev", &H.root_dev, 0, LLONG_MAX, NULL}, {"root_ino", &H.root_ino, 1, LLONG_MAX, NULL},
-        {"disk_dev", &H.disk_dev, 1, LLONG_MAX, NULL}, {"netif_index", &H.netif_index, 1, INT_MAX, NULL},
-        {"uts_ns", &H.uts_ns, 1, LLONG_MAX, NULL}, {"net_ns", &H.net_ns, 1, LLONG_MAX, NULL},
-        {"mem_limit_mib", &H.mem_limit_mib, 1, 1 << 20, NULL}, {"pids_limit", &H.pids_limit, 1, 4096, NULL},
-        {"cpu_limit_milli", &H.cpu_limit_milli, 1, 1 << 20, NULL},
-    };
-    const int nfacts = (int)(sizeof facts / sizeof facts[0]);
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) usage();
-        char *eq = strchr(argv[i], '=');
-        int k = 0;
-        while (eq && k < nfacts && (strlen(facts[k].name) != (size_t)(eq - argv[i]) ||
-                                    strncmp(argv[i], facts[k].name, (size_t)(eq - argv[i])) != 0))
-            k++;
-        if (!eq || k == nfacts) die_usage("iso: '%s' is not one of the host's facts (KEY=VALUE)", argv[i]);
-        if (facts[k].num)
-            *facts[k].num = parse_count(facts[k].name, eq + 1, facts[k].min, facts[k].max);
-        else
-            *facts[k].str = eq + 1;
-    }
-    printf("BENCH event=ready mode=iso pid=%ld\n", (long)getpid());
-    find_proc();
-    char boot_id[64];
-    H.other_kernel = H.boot_id && read_proc("sys/kernel/random/boot_id", boot_id, sizeof boot_id) == 0 &&
-                     strcmp(boot_id, H.boot_id) != 0;
-    static const char *OUTCOMES[] = {"blocked", "reached", "na"};
-    static const char *BLOCKED_VALUE[] = {"1", "0", "na"};
-    for (size_t i = 0; i < sizeof CHECKS / sizeof CHECKS[0]; i++) {
-        struct verdict v = run_check(&CHECKS[i]);
-        const char *err = v.err ? strerrorname_np(v.err) : NULL;
-        printf("BENCH event=result mode=iso check=%s %s_blocked=%s outcome=%s errno=%s note=%s\n",
-               CHECKS[i].name, CHECKS[i].name, BLOCKED_VALUE[v.outcome], OUTCOMES[v.outcome],
-               err ? err : "none", v.note); /* never a bare number: the harness stores numbers as figures */
-    }
-    release_proc();
-    printf("BENCH event=done mode=iso kernel=%s procfs=%s\n", H.other_kernel ? "guest" : "host",
-           H.proc[0] ? (g_proc_mount[0] ? "own-mount" : "present") : "none");
-    return 0;
-}
-
-/* The host side's target: a process to find, signal and trace, listening on
- * an abstract unix socket; holds until SIGTERM like idle. */
-static int mode_target(int argc, char **argv)
-{
-    const char *name = NULL;
-    const struct opt opts[] = {{"--socket", NULL, 0, 0, &name}};
-    parse_opts(argc, argv, opts, 1);
-    /* Die with the harness that started us, however it dies (prctl(2)). */
-    pid_t parent = getppid();
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) fail("prctl", errno);
-    if (getppid() != parent) return 0; /* it died before the line above */
-    sigset_t wait_mask = hold_prepare();
-    if (name) {
-        struct sockaddr_un addr = {.sun_family = AF_UNIX};
-        size_t n = strlen(name);
-        if (n + 1 > sizeof addr.sun_path) die_usage("--socket: name longer than %zu bytes", sizeof addr.sun_path - 2);
-        memcpy(addr.sun_path + 1, name, n);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) fail("socket", errno);
-        if (bind(fd, (struct sockaddr *)&addr, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0)
-            fail("bind", errno);
-        if (listen(fd, 64) < 0) fail("listen", errno);
-    }
-    printf("BENCH event=ready mode=target pid=%ld\n", (long)getpid());
-    return hold(&wait_mask);
-}
-
-int main(int argc, char **argv)
-{
-    static const struct {
-        const char *name;
-        int (*run)(int argc, char **argv);
-    } modes[] = {{"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
-                 {"idle", mode_idle}, {"io", mode_io}, {"escape", mode_escape},
-                 {"iso", mode_iso}, {"target", mode_target}};
-
-    /* Line-buffered even into a pipe or serial console, so the host sees
-     * each line, and when it was printed, at once (setvbuf(3)). */
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
-    if (argc < 2 || strcmp(argv[1], "--help") == 0)
-        usage();
-    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
-        if (strcmp(argv[1], modes[m].name) == 0) {
-            g_mode = modes[m].name;
-            return modes[m].run(argc - 2, argv + 2);
-        }
-    }
-    die_usage("unknown mode '%s'", argv[1]);
 }

@@ -1,6 +1,6 @@
 """Escape attempts: the same probe tries to reach the host from inside every runtime.
 
-``probe iso`` (bench/workload/probe.c) makes each attempt for real against
+``probe iso`` (bench/workload/iso.c) makes each attempt for real against
 targets the host sets up (bench/isolation.py): a host process, an abstract
 unix socket, a host block device… Inside box and the OpenVZ-style container
 every attempt must fail; inside chroot several succeed, which is the lesson.
@@ -65,7 +65,7 @@ def of(verdicts: dict, runtime: str) -> dict[str, Verdict]:
 
 
 def test_the_probe_reports_every_check_of_the_scorecard(verdicts) -> None:
-    assert tuple(of(verdicts, "native")) == CHECKS, "probe.c's CHECKS and bench.metrics.ISOLATION_CHECKS differ"
+    assert tuple(of(verdicts, "native")) == CHECKS, "iso.c's CHECKS and bench.metrics.ISOLATION_CHECKS differ"
 
 
 def test_native_reaches_the_host_with_every_attempt_the_host_kernel_supports(verdicts) -> None:

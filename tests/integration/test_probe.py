@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -26,6 +27,24 @@ def test_image_probe_is_static(image: Image) -> None:
     from runtimes.image import _is_static_elf
 
     assert _is_static_elf(image.probe)
+
+
+def test_every_source_file_of_the_workload_is_in_the_image_key(tmp_path: Path, monkeypatch) -> None:
+    from runtimes import image as image_module
+
+    workload = tmp_path / "workload"
+    shutil.copytree(image_module.WORKLOAD_DIR, workload)
+    monkeypatch.setattr(image_module, "WORKLOAD_DIR", workload)
+    names = [f.name for f in image_module.workload_sources()]
+    assert names == sorted(names) and {"probe.c", "probe.h", "iso.c"} <= set(names)
+    assert set(names) == {f.name for f in workload.iterdir() if f.suffix in (".c", ".h")}
+    keys = {image_module.build_inputs()["workload_sha256"]}
+    with (workload / "probe.h").open("a") as header:
+        header.write("/* an edit to a header alone */\n")
+    keys.add(image_module.build_inputs()["workload_sha256"])
+    (workload / "extra.c").write_text("/* a new mode file */\n")
+    keys.add(image_module.build_inputs()["workload_sha256"])
+    assert len(keys) == 3, "each edit must rebuild the image"
 
 
 def test_ready_prints_only_the_ready_line_and_exits_zero(image: Image) -> None:

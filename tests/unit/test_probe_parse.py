@@ -1,6 +1,6 @@
 """runtimes.probe.parse_line: the one parser of the probe's ``BENCH key=value`` lines.
 
-The sample lines are in the exact formats bench/workload/probe.c prints.
+The sample lines are in the exact formats the probe (bench/workload/*.c) prints.
 """
 
 from __future__ import annotations
