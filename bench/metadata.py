@@ -17,11 +17,14 @@ from pathlib import Path
 
 import psutil
 
+from bench.metrics import localize
+
 
 @dataclasses.dataclass(frozen=True)
 class Key:
     label: str
     format: Callable[[str], str] = str
+    number: bool = False  # a figure ("0.42", "23.5 GiB"): the report writes it with its language's decimal mark
 
 
 def _mib(value: str) -> str:
@@ -34,7 +37,7 @@ METADATA: dict[str, Key] = {
     "cpu_count": Key("logical CPUs"),
     "cpu_governor": Key("CPU frequency governor",
                         lambda v: "none: no cpufreq driver (a VM, or the firmware sets the clock)" if v == "n/a" else v),
-    "mem_total_bytes": Key("memory", _mib),
+    "mem_total_bytes": Key("memory", _mib, number=True),
     "os": Key("operating system"),
     "kernel": Key("kernel"),
     "cgroup_version": Key("cgroup hierarchy"),
@@ -44,10 +47,10 @@ METADATA: dict[str, Key] = {
     "isobench": Key("isobench"),
     "image_digest": Key("image digest", lambda v: v[:12]),
     # Host noise around the session (bench.noise).
-    "load_avg_1m": Key("load average (1 min) at the start"),
-    "load_avg_1m_end": Key("load average (1 min) at the end"),
-    "other_load_percent": Key("CPU busy with other work before the first run", lambda v: f"{v} %"),
-    "cpu_steal_percent": Key("CPU time stolen by the hypervisor during the session", lambda v: f"{v} %"),
+    "load_avg_1m": Key("load average (1 min) at the start", number=True),
+    "load_avg_1m_end": Key("load average (1 min) at the end", number=True),
+    "other_load_percent": Key("CPU busy with other work before the first run", lambda v: f"{v} %", number=True),
+    "cpu_steal_percent": Key("CPU time stolen by the hypervisor during the session", lambda v: f"{v} %", number=True),
 }
 CHECKED = ("hostname", "cpu_model", "kernel", "cgroup_version")
 
@@ -134,8 +137,12 @@ def label(key: str) -> str:
     return METADATA[key].label if key in METADATA else key
 
 
-def format_value(key: str, value: str) -> str:
-    return METADATA[key].format(value) if key in METADATA else value
+def format_value(key: str, value: str, lang: str = "en") -> str:
+    """The value as a reader sees it; a figure in ``lang``'s decimal mark ("23,5 GiB" in Spanish)."""
+    if key not in METADATA:
+        return value
+    text = METADATA[key].format(value)
+    return localize(text, lang) if METADATA[key].number else text
 
 
 def differences(a: dict[str, str], b: dict[str, str]) -> list[str]:

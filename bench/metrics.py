@@ -2,7 +2,9 @@
 
 Names carry their unit as a suffix (``_s``, ``_bytes``, ``_mib_s``, ``_iops``,
 ``_us``) so a stored sample is never ambiguous. The report converts to a
-readable display unit (ms, MiB) through ``Metric.display``.
+readable display unit (ms, MiB) through ``Metric.display`` and writes numbers
+in its reader's language (``format_number``): "2,841.5" in English is
+"2 841,5" in Spanish, where "2,841" would read as two and a bit.
 """
 
 from __future__ import annotations
@@ -41,19 +43,38 @@ class Metric:
         """The stored value converted to the display unit."""
         return value * _unit_of(self.name)[2]
 
-    def format(self, value: float, unit: bool = True) -> str:
-        """The stored value in the display unit, readable: '0.9295 ms', '18,640 IOPS'."""
-        text = format_number(self.display(value))
+    def format(self, value: float, unit: bool = True, lang: str = "en") -> str:
+        """The stored value in the display unit, readable: '0.9295 ms', '18,640 IOPS' ('18 640 IOPS' in Spanish)."""
+        text = format_number(self.display(value), lang)
         return f"{text} {self.display_unit}" if unit and self.display_unit else text
 
 
-def format_number(value: float) -> str:
-    """Four significant digits, no exponent: 0.0123, 1.757, 36.86, 1,447, 18,640."""
+# Per report language: the decimal mark, then the thousands separator (the two characters plotly's
+# layout.separators takes, in that order). Spanish follows the RAE and ISO 80000: a decimal comma, and
+# thousands grouped by a narrow no-break space, never a point or a comma, so no group reads as decimals.
+SEPARATORS = {"en": ".,", "es": ",\u202f"}
+# What follows a ratio: "1.50×" in English; in Spanish a no-break space first, as before any unit sign.
+TIMES = {"en": "×", "es": "\u00a0×"}
+
+
+def localize(english: str, lang: str = "en") -> str:
+    """A number written the English way ('2,841.5', '0.39') in ``lang``'s separators ('2 841,5', '0,39')."""
+    decimal, thousands = SEPARATORS[lang]
+    return english.translate({ord("."): decimal, ord(","): thousands})
+
+
+def format_number(value: float, lang: str = "en") -> str:
+    """Four significant digits, no exponent: 0.0123, 1.757, 36.86, 1,447, 18,640 (Spanish: 1,757, 18 640)."""
     if value != value:  # NaN
         return "–"
     if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}"
+        return localize(f"{value:,.0f}", lang)
+    return localize(f"{value:.4g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.2e}", lang)
+
+
+def format_ratio(value: float, lang: str = "en") -> str:
+    """A ratio to two decimals: '1.50×' (Spanish: '1,50 ×')."""
+    return localize(f"{value:.2f}", lang) + TIMES[lang]
 
 
 def _unit_of(name: str) -> tuple[str, str, float]:

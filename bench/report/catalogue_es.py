@@ -1,7 +1,8 @@
 """Spanish text of the report, keyed by its English (see bench.report.i18n).
 
-Metric labels and descriptions (bench.metrics), host metadata labels (bench.metadata), the literature
-(bench.report.literature) and the report's own sentences. A key missing here is shown in English;
+Metric labels and descriptions (bench.metrics), host metadata labels and worded values (bench.metadata),
+the literature (bench.report.literature), each runtime's summary and launch sentence (runtimes/, at the end)
+and the report's own sentences. A key missing here is shown in English;
 a few are the same in both languages (CPU, Python) and are listed so that none counts as missing.
 """
 
@@ -19,7 +20,7 @@ ES: dict[str, str] = {
     'Density: N idle instances side by side (medians, Q1–Q3)':
         'Densidad: N instancias inactivas a la vez (medianas, Q1–Q3)',
     'Each I/O figure as a ratio to native (1× = the same as native)':
-        'Cada cifra de E/S como razón respecto a native (1× = igual que native)',
+        'Cada cifra de E/S como razón respecto a native (1\u00a0× = igual que native)',
     ', log scale':
         ', escala logarítmica',
     'baseline':
@@ -103,7 +104,7 @@ ES: dict[str, str] = {
     'The session at a glance':
         'La sesión de un vistazo',
     'Medians of this session. I/O: the geometric mean over the I/O figures of each one’s speed relative to native (1× = native, 0.5× = half its speed). Isolation: checks blocked in every run, of those run. – : not measured in this session.':
-        'Medianas de esta sesión. E/S: la media geométrica, sobre las cifras de E/S, de la velocidad de cada una respecto a native (1× = native, 0,5× = la mitad de rápido). Aislamiento: comprobaciones bloqueadas en todas las ejecuciones, de las que se hicieron. – : no medido en esta sesión.',
+        'Medianas de esta sesión. E/S: la media geométrica, sobre las cifras de E/S, de la velocidad de cada una respecto a native (1\u00a0× = native, 0,5\u00a0× = la mitad de rápido). Aislamiento: comprobaciones bloqueadas en todas las ejecuciones, de las que se hicieron. – : no medido en esta sesión.',
     'blocked in {p:.0%} of runs':
         'bloqueado en el {p:.0%} de las ejecuciones',
     'not run':
@@ -147,7 +148,7 @@ ES: dict[str, str] = {
     'Median {label}: {parts}.':
         'Mediana de {label}: {parts}.',
     '1× (baseline)':
-        '1× (referencia)',
+        '1\u00a0× (referencia)',
     '{b} is 0':
         '{b} es 0',
     'no {b} figure':
@@ -300,6 +301,10 @@ ES: dict[str, str] = {
         'memoria del anfitrión por instancia',
     'the MemAvailable drop divided by N':
         'la caída de MemAvailable dividida entre N',
+    'MemAvailable drift over the step':
+        'deriva de MemAvailable en el paso',
+    "how far MemAvailable fell from before the launch to after the cleanup: other work's share of the drop":
+        'cuánto bajó MemAvailable desde antes del lanzamiento hasta después de la limpieza: la parte de la caída debida a otro trabajo',
     'VM: disk overlay':
         'VM: disco superpuesto',
     "the instance's copy-on-write disk (qemu-img) and console socket":
@@ -460,6 +465,24 @@ ES: dict[str, str] = {
         'isobench',
     'image digest':
         'resumen (digest) de la imagen',
+    'none: no cpufreq driver (a VM, or the firmware sets the clock)':
+        'ninguno: no hay controlador cpufreq (una VM, o el firmware fija el reloj)',
+    'yes':
+        'sí',
+    'no':
+        'no',
+    'present':
+        'presente',
+    'absent':
+        'ausente',
+    'Firecracker project, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), measured on an AWS i3.metal instance, hyperthreading disabled':
+        'Proyecto Firecracker, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), medido en una instancia AWS i3.metal con el hyperthreading desactivado',
+    'containers/crun, README.md, section “Performance” (github.com/containers/crun)':
+        'containers/crun, README.md, sección «Performance» (github.com/containers/crun)',
+    'A. Agache, M. Brooker, A. Iordache, A. Liguori, R. Neugebauer, P. Piwonka, D.-M. Popa. Firecracker: Lightweight Virtualization for Serverless Applications. 17th USENIX NSDI, 2020, pp. 419–434':
+        'A. Agache, M. Brooker, A. Iordache, A. Liguori, R. Neugebauer, P. Piwonka, D.-M. Popa. Firecracker: Lightweight Virtualization for Serverless Applications. 17th USENIX NSDI, 2020, pp. 419–434',
+    'W. Felter, A. Ferreira, R. Rajamony, J. Rubio. An Updated Performance Comparison of Virtual Machines and Linux Containers. IEEE ISPASS 2015, pp. 171–172, doi:10.1109/ISPASS.2015.7095802; full text: IBM Research Report RC25482 (AUS1407-001), July 21, 2014':
+        'W. Felter, A. Ferreira, R. Rajamony, J. Rubio. An Updated Performance Comparison of Virtual Machines and Linux Containers. IEEE ISPASS 2015, pp. 171–172, doi:10.1109/ISPASS.2015.7095802; texto completo: IBM Research Report RC25482 (AUS1407-001), 21 de julio de 2014',
     'Firecracker spec: ≤ 125 ms to guest init (KVM)':
         'Especificación de Firecracker: ≤ 125 ms hasta el init del invitado (KVM)',
     "From the InstanceStart API call to the start of the guest's /sbin/init takes at most 125 ms, for a microVM with 2 vCPUs and 256 MiB and Firecracker's tuned guest kernel, under KVM.":
@@ -489,9 +512,9 @@ ES: dict[str, str] = {
     'taken from a summary of the paper, not its text: check the figure in §6 before quoting it':
         'tomado de un resumen del artículo, no de su texto: compruebe la cifra en el §6 antes de citarla',
     'Firecracker spec: guest CPU > 95 % of bare metal (time ≤ 1.05×)':
-        'Especificación de Firecracker: CPU invitada > 95 % de la máquina física (tiempo ≤ 1,05×)',
+        'Especificación de Firecracker: CPU invitada > 95 % de la máquina física (tiempo ≤ 1,05\u00a0×)',
     'Compute-only guest CPU performance is above 95 % of the equivalent bare-metal performance under KVM (marked “integration test pending” in the specification). As a time ratio: at most about 1.05×.':
-        'El rendimiento de CPU del invitado solo en cómputo supera el 95 % del de la máquina física equivalente con KVM (marcado «integration test pending» en la especificación). Como razón de tiempos: como mucho 1,05× aproximadamente.',
+        'El rendimiento de CPU del invitado solo en cómputo supera el 95 % del de la máquina física equivalente con KVM (marcado «integration test pending» en la especificación). Como razón de tiempos: como mucho 1,05\u00a0× aproximadamente.',
     "read in the specification's text; the time ratio is our 1 / 0.95":
         'leído en el texto de la especificación; la razón de tiempos es nuestro 1 / 0,95',
     'Felter et al. 2015: KVM ≈ ½ native random IOPS; Docker ≈ native':
@@ -500,8 +523,8 @@ ES: dict[str, str] = {
         'Con KVM, cada operación de E/S pasa por QEMU, y la VM alcanzó solo la mitad de operaciones de E/S aleatoria por segundo que native, mientras que la sobrecarga de Docker fue despreciable. La conclusión general del artículo: los contenedores rinden igual o mejor que las VM en casi todos los casos; ambos necesitan ajustes para trabajo intensivo en E/S.',
     'abstract; §IV (block I/O, fio random I/O)':
         'resumen; §IV (E/S de bloques, E/S aleatoria con fio)',
-    "the conclusion is in the abstract's text; the ‘half as many IOPS’ figure is taken from a summary of §IV":
-        'la conclusión está en el texto del resumen del artículo; la cifra de «la mitad de IOPS» está tomada de un resumen del §IV',
+    "the conclusion is in the abstract's text; ‘KVM delivers only half as many IOPS because each I/O operation must go through QEMU’ is the paper's sentence as several readers quote it word for word (the paper itself was not read here); the authors' own fio logs (github.com/thewmf/kvm-docker-comparison, fio/results) agree: 4 KiB random reads, 8 jobs × queue depth 16, 84,044 IOPS native, 84,092 Docker, 42,543 KVM (0.51×)":
+        'la conclusión está en el texto del resumen del artículo; «KVM delivers only half as many IOPS because each I/O operation must go through QEMU» es la frase del artículo tal como la citan literalmente varios lectores (el artículo mismo no se leyó aquí); los registros de fio publicados por los autores (github.com/thewmf/kvm-docker-comparison, fio/results) coinciden: lecturas aleatorias de 4 KiB, 8 trabajos × profundidad de cola 16, 84\u202f044 IOPS native, 84\u202f092 Docker, 42\u202f543 KVM (0,51\u00a0×)',
     "A plain process and chroot share the host's kernel: starting one is a fork and an exec. A container shares the kernel too, but first creates its namespaces, a cgroup and its mounts, which takes milliseconds. A virtual machine boots a guest kernel of its own, which takes seconds, and many times longer under emulation. Bars are medians, error bars span the middle half of the runs (Q1–Q3), each dot is one run.":
         'Un proceso normal y chroot comparten el núcleo del anfitrión: arrancar uno es un fork y un exec. Un contenedor también comparte el núcleo, pero antes crea sus espacios de nombres (namespaces), un cgroup y sus montajes, lo que lleva milisegundos. Una máquina virtual arranca un núcleo invitado propio, lo que lleva segundos, y muchas veces más con emulación. Las barras son medianas, las barras de error abarcan la mitad central de las ejecuciones (Q1–Q3) y cada punto es una ejecución.',
     "Containers share the host's kernel and its page cache, so an idle one costs little more than its own processes. A virtual machine carries a guest kernel, the guest's own page cache and QEMU: memory the host pays even while the workload does nothing. Copy-on-write layers (OverlayFS) let many containers share one image's files on disk and in memory.":
@@ -509,7 +532,7 @@ ES: dict[str, str] = {
     "How many instances fit on one host is what decides the cost of a service. Each line is one runtime: as N grows, the host memory used grows by each instance's cost, and the time until all N are ready grows with how much work each start needs. Containers share one kernel and one copy of the image's files; every virtual machine needs its own guest kernel and memory.":
         'Cuántas instancias caben en un anfitrión es lo que decide el coste de un servicio. Cada línea es un entorno: al crecer N, la memoria usada del anfitrión crece con el coste de cada instancia, y el tiempo hasta que las N están listas crece con el trabajo que necesita cada arranque. Los contenedores comparten un núcleo y una copia de los ficheros de la imagen; cada máquina virtual necesita su propio núcleo invitado y su memoria.',
     "native and chroot write to the host's file system directly. A container writes through OverlayFS, a copy-on-write layer: the first write to a file copies it up from the image. The OpenVZ-style container's disk is an image file mounted through a loop device; a VM's disk is a file behind a virtual disk that QEMU emulates, so every I/O crosses into QEMU and back. Bars are ratios to native: 1× is the same; for throughput below 1× is slower, for latencies above 1× is slower.":
-        'native y chroot escriben directamente en el sistema de ficheros del anfitrión. Un contenedor escribe a través de OverlayFS, una capa copy-on-write: la primera escritura en un fichero lo copia desde la imagen. El disco del contenedor al estilo OpenVZ es un fichero de imagen montado con un dispositivo loop; el disco de una VM es un fichero tras un disco virtual que QEMU emula, así que cada E/S entra en QEMU y vuelve. Las barras son razones respecto a native: 1× es igual; en caudal, por debajo de 1× es más lento; en latencias, por encima de 1× es más lento.',
+        'native y chroot escriben directamente en el sistema de ficheros del anfitrión. Un contenedor escribe a través de OverlayFS, una capa copy-on-write: la primera escritura en un fichero lo copia desde la imagen. El disco del contenedor al estilo OpenVZ es un fichero de imagen montado con un dispositivo loop; el disco de una VM es un fichero tras un disco virtual que QEMU emula, así que cada E/S entra en QEMU y vuelve. Las barras son razones respecto a native: 1\u00a0× es igual; en caudal, por debajo de 1\u00a0× es más lento; en latencias, por encima de 1\u00a0× es más lento.',
     "Computation runs directly on the CPU in every container: namespaces and cgroups change what a process may see and use, not how its instructions run. A VM with hardware virtualisation (KVM) runs guest instructions on the CPU too. Only emulation (QEMU's TCG, used when KVM is not available) translates every guest instruction, which makes it many times slower.":
         'El cálculo se ejecuta directamente en la CPU en todos los contenedores: los espacios de nombres y los cgroups cambian lo que un proceso puede ver y usar, no cómo se ejecutan sus instrucciones. Una VM con virtualización por hardware (KVM) también ejecuta las instrucciones del invitado en la CPU. Solo la emulación (TCG de QEMU, usada cuando no hay KVM) traduce cada instrucción del invitado, lo que la hace muchas veces más lenta.',
     "Each cell is an attempt made from inside the instance, measured in every run. chroot changes only the root directory: the process still shares PIDs, network, hostname and devices with the host, and a root process can climb out of it (the classic chroot escape). Containers block these with namespaces, a reduced set of capabilities and seccomp; a virtual machine has a kernel of its own, so the host's processes, interfaces and devices are not even there to see.":
@@ -528,4 +551,60 @@ ES: dict[str, str] = {
         'invitado: su caché de páginas',
     "Buffers + Cached inside the guest, while the workload held its memory: part of the guest's RAM in use (overhead_guest_bytes)":
         'Buffers + Cached dentro del invitado, mientras la carga retenía su memoria: parte de la RAM del invitado en uso (overhead_guest_bytes)',
+    # Each runtime's summary and launch sentence (its class attributes in runtimes/, stored with its runs
+    # and shown in the report's Runtimes table), keyed by the English like everything here: an older
+    # session's wording falls back to English, and tests/unit/test_report_views.py fails when a registered
+    # runtime's current text has no entry.
+    'plain host process: the baseline every figure is compared with':
+        'proceso normal del anfitrión: la referencia con la que se compara cada cifra',
+    "fork and exec of the probe by the harness (Python's subprocess), nothing else":
+        'fork y exec de la sonda por el arnés de medida (subprocess de Python), nada más',
+    'chroot(2): a different root directory, nothing else isolated':
+        'chroot(2): otro directorio raíz, nada más aislado',
+    'exec of chroot(8), a dynamically linked program, which calls chroot(2) and execs the probe: most of its extra start-up time is loading chroot(8) itself, the system call takes microseconds':
+        'exec de chroot(8), un programa enlazado dinámicamente, que llama a chroot(2) y hace exec de la sonda: casi todo su tiempo de arranque extra es cargar el propio chroot(8); la llamada al sistema tarda microsegundos',
+    'unshare(1) + chroot(8): the chroot runtime inside new namespaces, no cgroups':
+        'unshare(1) + chroot(8): el entorno chroot dentro de espacios de nombres nuevos, sin cgroups',
+    'exec of unshare(1), which unshares the namespaces, forks, mounts /proc on the root and execs chroot(8), which execs the probe as PID 1 of the new PID namespace; no cgroup, so limits are not enforced':
+        'exec de unshare(1), que crea los espacios de nombres nuevos, hace fork, monta /proc en la raíz y hace exec de chroot(8), que hace exec de la sonda como PID 1 del nuevo espacio de nombres PID; sin cgroup, así que los límites no se aplican',
+    'bubblewrap (bwrap), the namespace sandbox under Flatpak: namespaces and a bind-mounted root, no cgroups':
+        'bubblewrap (bwrap), el sandbox de espacios de nombres en el que se apoya Flatpak: espacios de nombres y una raíz montada con bind, sin cgroups',
+    'exec of bwrap, which unshares the namespaces, bind-mounts the root, mounts /proc and /dev, drops capabilities and forks the probe as PID 2 while it stays PID 1; no cgroup, so limits are not enforced':
+        'exec de bwrap, que crea los espacios de nombres nuevos, monta la raíz con bind, monta /proc y /dev, retira capacidades y lanza la sonda con fork como PID 2 mientras él sigue siendo el PID 1; sin cgroup, así que los límites no se aplican',
+    'OpenVZ-style system container (vz): its own init as PID 1, hostname, IP on a veth pair, cgroup limits, an ext4 disk image with a quota (runtimes/openvz/)':
+        'contenedor de sistema al estilo OpenVZ (vz): su propio init como PID 1, nombre de máquina, IP en un par veth, límites de cgroup y una imagen de disco ext4 con cuota (runtimes/openvz/)',
+    "exec into a CT started once per scenario: fork, join the CT's cgroup and all its namespaces with one setns(2), drop to the CT's capabilities, exec of a small static helper that forks the probe inside the CT. The CT's own start (vz_ct_start_s) is measured apart, once per scenario; memory figures are the whole CT's, and limits apply to the whole CT":
+        'exec dentro de un CT arrancado una vez por escenario: fork, entrada en el cgroup del CT y en todos sus espacios de nombres con un solo setns(2), paso a las capacidades del CT y exec de un pequeño programa auxiliar estático que lanza la sonda con fork dentro del CT. El arranque del propio CT (vz_ct_start_s) se mide aparte, una vez por escenario; las cifras de memoria son las de todo el CT, y los límites se aplican a todo el CT',
+    "LXC, the heir of OpenVZ's system containers in the mainline kernel: lxc-execute on the one image":
+        'LXC, el heredero de los contenedores de sistema de OpenVZ en el núcleo oficial (mainline): lxc-execute sobre la imagen única',
+    "`lxc-execute`: LXC's monitor creates the cgroups and namespaces, mounts the root filesystem, /proc, /sys and /dev, drops capabilities, loads seccomp and starts lxc-init as PID 1, which runs the probe; the monitor stays in the foreground until the container has stopped":
+        '`lxc-execute`: el monitor de LXC crea los cgroups y los espacios de nombres, monta el sistema de ficheros raíz, /proc, /sys y /dev, retira capacidades, carga seccomp y arranca lxc-init como PID 1, que ejecuta la sonda; el monitor sigue en primer plano hasta que el contenedor se ha detenido',
+    "isobench's own container runtime: namespaces, cgroups, OverlayFS, pivot_root (runtimes/box/)":
+        'el motor de contenedores propio de isobench: espacios de nombres, cgroups, OverlayFS, pivot_root (runtimes/box/)',
+    'fork of the harness into a new PID namespace, then in the child: cgroup, namespaces, OverlayFS, pivot_root, /proc /sys /dev, capabilities and seccomp, exec of box-init, which starts the probe':
+        'fork del arnés de medida a un nuevo espacio de nombres PID y después, en el hijo: cgroup, espacios de nombres, OverlayFS, pivot_root, /proc /sys /dev, capacidades y seccomp, y exec de box-init, que arranca la sonda',
+    "crun, the OCI runtime in C (podman's default), running the container box makes from an OCI bundle":
+        'crun, el runtime OCI escrito en C (el predeterminado de podman), que ejecuta desde un bundle OCI el contenedor que prepara box',
+    "a config.json written for the instance, then `crun run`: crun creates the cgroup and namespaces, mounts, pivot_root, capabilities and seccomp, and execs the probe as the container's PID 1, staying in the foreground until it exits; on a hybrid cgroup host crun is started through nsenter(1)":
+        'un config.json escrito para la instancia y después `crun run`: crun crea el cgroup y los espacios de nombres, los montajes, pivot_root, las capacidades y seccomp, y hace exec de la sonda como PID 1 del contenedor, y sigue en primer plano hasta que termina; en un anfitrión con cgroups híbridos, crun se arranca a través de nsenter(1)',
+    "runc, the reference OCI runtime in Go (under Docker and containerd), running box's container":
+        'runc, el runtime OCI de referencia, escrito en Go (el que hay bajo Docker y containerd), que ejecuta el contenedor de box',
+    'a config.json written for the instance, then `runc run`: runc re-executes itself as `runc init` inside the new namespaces, sets the container up and execs the probe as PID 1; `runc run` stays in the foreground until it exits':
+        'un config.json escrito para la instancia y después `runc run`: runc se vuelve a ejecutar a sí mismo como `runc init` dentro de los espacios de nombres nuevos, prepara el contenedor y hace exec de la sonda como PID 1; `runc run` sigue en primer plano hasta que termina',
+    'podman, the daemonless Docker-compatible engine: the image imported, `podman run --rm` per instance':
+        'podman, el motor compatible con Docker y sin demonio: la imagen importada y un `podman run --rm` por instancia',
+    "`podman run --rm`: the client prepares the OverlayFS root and the OCI config, starts conmon, which runs crun (or runc) to start the probe; the client stays attached, then removes the container. podman mounts a --rm container's OverlayFS with fsync=volatile (its data is thrown away), so fsync does nothing there: its io figures do not reach the disk as the other runtimes' do":
+        '`podman run --rm`: el cliente prepara la raíz OverlayFS y la configuración OCI y arranca conmon, que ejecuta crun (o runc) para arrancar la sonda; el cliente sigue conectado y después elimina el contenedor. podman monta el OverlayFS de un contenedor --rm con fsync=volatile (sus datos se desechan), así que allí fsync no hace nada: sus cifras de E/S no llegan al disco como las de los demás entornos',
+    'Docker: the image imported, `docker run --rm` per instance (only where a Docker engine runs)':
+        'Docker: la imagen importada y un `docker run --rm` por instancia (solo donde funciona un motor Docker)',
+    '`docker run --rm`: the client asks dockerd, which asks containerd, whose shim runs runc to start the probe; the client stays attached, then dockerd removes the container':
+        '`docker run --rm`: el cliente se lo pide a dockerd, que se lo pide a containerd, cuyo shim ejecuta runc para arrancar la sonda; el cliente sigue conectado y después dockerd elimina el contenedor',
+    'full virtual machine: libvirt and QEMU boot the Debian cloud kernel with the image as its disk':
+        'máquina virtual completa: libvirt y QEMU arrancan el núcleo cloud de Debian con la imagen como disco',
+    "a copy-on-write overlay of the guest disk (qemu-img), then libvirt createXML of a transient domain and the whole boot: firmware, guest kernel, an initramfs loading the virtio drivers, the disk's init starting the probe; READY is read from the serial console, 'exited' is the guest powered off and QEMU gone. Limits: memory sets the guest's RAM, cpus its vCPUs (rounded up); pids are not enforced":
+        'un disco superpuesto copy-on-write sobre el disco del invitado (qemu-img), después createXML de libvirt con un dominio transitorio y el arranque entero: firmware, núcleo invitado, un initramfs que carga los controladores virtio y el init del disco que arranca la sonda; READY se lee de la consola serie, y «terminado» es el invitado apagado y QEMU desaparecido. Límites: memory fija la RAM del invitado, cpus sus vCPU (redondeadas hacia arriba); pids no se aplica',
+    "plain QEMU: the libvirt runtime's guest booted by qemu-system-x86_64 alone, without libvirt":
+        'QEMU a secas: el invitado del entorno libvirt arrancado solo por qemu-system-x86_64, sin libvirt',
+    "a copy-on-write overlay of the guest disk (qemu-img), then exec of qemu-system-x86_64 with a direct kernel boot and the whole boot: firmware, guest kernel, initramfs, the disk's init starting the probe; READY is read from the serial console, 'exited' is the guest powered off and QEMU gone. Limits: memory sets the guest's RAM, cpus its vCPUs (rounded up); pids are not enforced":
+        'un disco superpuesto copy-on-write sobre el disco del invitado (qemu-img), después exec de qemu-system-x86_64 con arranque directo del núcleo y el arranque entero: firmware, núcleo invitado, initramfs y el init del disco que arranca la sonda; READY se lee de la consola serie, y «terminado» es el invitado apagado y QEMU desaparecido. Límites: memory fija la RAM del invitado, cpus sus vCPU (redondeadas hacia arriba); pids no se aplica',
 }

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from bench.metrics import metric
+from bench.metrics import SEPARATORS, TIMES, format_ratio, metric
 from bench.report.i18n import Catalogue
 from bench.report.literature import Reference, number_of
 
@@ -38,9 +38,14 @@ def colour_of(runtime: str, order: list[str]) -> str:
     return PALETTE[order.index(runtime) % len(PALETTE)] if runtime in order else "#777777"
 
 
-def _layout(fig: go.Figure, title: str, height: int = 400, **extra: object) -> go.Figure:
+def number_layout(lang: str) -> dict[str, str]:
+    """Layout that makes plotly write axis ticks and hover figures in ``lang`` ('0,39'); English is its default."""
+    return {} if lang == "en" else {"separators": SEPARATORS[lang]}
+
+
+def _layout(fig: go.Figure, title: str, t: Catalogue, height: int = 400, **extra: object) -> go.Figure:
     fig.update_layout(title={"text": title, "font": {"size": 18}}, font=FONT, template="plotly_white",
-                      height=height, margin={"l": 70, "r": 30, "t": 60, "b": 50}, **extra)
+                      height=height, margin={"l": 70, "r": 30, "t": 60, "b": 50}, **number_layout(t.lang), **extra)
     return fig
 
 
@@ -109,7 +114,7 @@ def metric_figure(samples: pd.DataFrame, metric_name: str, order: list[str], t: 
             _reference_line(fig, ref, m.display(ref.value), t, span, log)
     title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}" + (t(", log scale") if log else "")
     axis = {"title": m.display_unit, "type": "log"} if log else {"title": m.display_unit, "rangemode": "tozero"}
-    return _layout(fig, title, yaxis=axis, boxmode="overlay", showlegend=False)
+    return _layout(fig, title, t, yaxis=axis, boxmode="overlay", showlegend=False)
 
 
 # Stacked from the bottom: the workload, then what isolation adds (runtime processes, a guest kernel, which
@@ -141,7 +146,7 @@ def memory_figure(summary: pd.DataFrame, order: list[str], t: Catalogue,
         ends = [sum(tr.x[i] for tr in fig.data) for i in range(len(runtimes))]
         fig.add_trace(go.Scatter(
             y=runtimes, x=ends, mode="text", showlegend=False, hoverinfo="skip", textposition="middle right",
-            text=[f"  PSS {metric('host_pss_bytes').format(med.at[r, 'host_pss_bytes'])}"
+            text=[f"  PSS {metric('host_pss_bytes').format(med.at[r, 'host_pss_bytes'], lang=t.lang)}"
                   if pd.notna(med.at[r, "host_pss_bytes"]) else "" for r in runtimes], textfont={"size": 14}))
     for ref in refs:
         label = f"ref. [{number_of(ref)}]"
@@ -153,7 +158,8 @@ def memory_figure(summary: pd.DataFrame, order: list[str], t: Catalogue,
             hovertemplate=f"{t(ref.label)}<extra>{t('published, not measured here')}</extra>"))
     rows = len(runtimes) + len(refs)
     widest = max([tr.x[i] for tr in fig.data if isinstance(tr, go.Scatter) for i in range(len(tr.x))] or [1])
-    return _layout(fig, t("Host memory per idle instance (MiB, medians) — lower is better"), height=170 + 34 * rows,
+    return _layout(fig, t("Host memory per idle instance (MiB, medians) — lower is better"), t,
+                   height=170 + 34 * rows,
                    barmode="stack", xaxis={"title": "MiB", "rangemode": "tozero", "range": [0, widest * 1.3]},
                    yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.12, "x": 0})
 
@@ -179,7 +185,7 @@ def density_figure(points: pd.DataFrame, order: list[str], t: Catalogue) -> go.F
                 hovertemplate=f"N=%{{x}}: %{{y:.4g}} {m.display_unit}<extra>{r}</extra>"), row=1, col=col)
         fig.update_xaxes(title_text=t("instances (N)"), row=1, col=col)
         fig.update_yaxes(title_text=m.display_unit, rangemode="tozero", row=1, col=col)
-    _layout(fig, t("Density: N idle instances side by side (medians, Q1–Q3)"), height=460,
+    _layout(fig, t("Density: N idle instances side by side (medians, Q1–Q3)"), t, height=460,
             legend={"orientation": "h", "y": -0.22, "x": 0})
     fig.update_layout(margin={"t": 100})  # room for the panel titles under the chart's own
     return fig
@@ -199,8 +205,8 @@ def io_figure(summary: pd.DataFrame, metrics: Sequence[str], order: list[str], t
             x=[labels[n] for n in shown], y=[rows.at[n, "ratio"] for n in shown], name=r,
             marker={"color": colour_of(r, order)},
             error_y={"type": "data", "array": [rows.at[n, "ratio_spread"] for n in shown], "thickness": 1.5},
-            text=[f"{rows.at[n, 'ratio']:.2f}×" for n in shown], textposition="outside",
-            hovertemplate="%{y:.2f}× native<extra>" + r + "</extra>"))
+            text=[format_ratio(rows.at[n, "ratio"], t.lang) for n in shown], textposition="outside",
+            hovertemplate="%{y:.2f}" + TIMES[t.lang] + " native<extra>" + r + "</extra>"))
     for ref in refs:
         if ref.kind == "ratio" and ref.metric in labels:
             fig.add_trace(go.Scatter(
@@ -209,7 +215,7 @@ def io_figure(summary: pd.DataFrame, metrics: Sequence[str], order: list[str], t
                 marker={"symbol": "star-diamond", "size": 18, "color": REFERENCE_COLOUR}, text=[f"ref. [{number_of(ref)}]"],
                 textposition="middle right", hovertemplate=f"{t(ref.label)}<extra>{t('published, not measured here')}</extra>"))
     fig.add_hline(y=1, line={"color": "#222", "width": 1})
-    return _layout(fig, t("Each I/O figure as a ratio to native (1× = the same as native)"), height=500,
+    return _layout(fig, t("Each I/O figure as a ratio to native (1× = the same as native)"), t, height=500,
                    barmode="group", yaxis={"title": t("ratio to native"), "rangemode": "tozero"},
                    xaxis={"tickangle": 0}, legend={"orientation": "h", "y": -0.3, "x": 0})
 
@@ -221,7 +227,7 @@ def cpu_figure(rows: pd.DataFrame, metric_name: str, order: list[str], t: Catalo
     runtimes = [r for r in order if r in rows.index]
     med = [m.display(rows.at[r, "median"]) for r in runtimes]
     text = [t("baseline") if rows.at[r, "is_baseline"] else
-            ("–" if math.isnan(rows.at[r, "ratio"]) else f"{rows.at[r, 'ratio']:.2f}×") for r in runtimes]
+            ("–" if math.isnan(rows.at[r, "ratio"]) else format_ratio(rows.at[r, "ratio"], t.lang)) for r in runtimes]
     fig = go.Figure(go.Bar(
         x=runtimes, y=med, text=text, textposition="outside", marker={"color": [colour_of(r, order) for r in runtimes]},
         error_y={"type": "data", "symmetric": False,
@@ -237,4 +243,4 @@ def cpu_figure(rows: pd.DataFrame, metric_name: str, order: list[str], t: Catalo
                 _reference_line(fig, ref, native * ref.value, t, (min(med), max(med)), log)
     title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}" + (t(", log scale") if log else "")
     axis = {"title": m.display_unit, "type": "log"} if log else {"title": m.display_unit, "rangemode": "tozero"}
-    return _layout(fig, title, yaxis=axis, showlegend=False)
+    return _layout(fig, title, t, yaxis=axis, showlegend=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from bench.metrics import metric
+from bench.metrics import localize, metric
 from bench.report.context import chart_of
 from bench.report.i18n import Catalogue
 from bench.results import SessionData
@@ -85,7 +85,7 @@ def host_noise_warnings(meta: dict[str, str], t: Catalogue) -> list[str]:
             if other is not None else ""
         out.append(t("Other work was running: the load average was {load} on {cpus:.0f} CPUs when the session "
                      "started{busy}, so runs competed for the CPU. Close other programs (and stop other benchmarks) "
-                     "and run again.", load=meta.get("load_avg_1m", "?"), cpus=cpus, busy=busy))
+                     "and run again.", load=localize(meta.get("load_avg_1m", "?"), t.lang), cpus=cpus, busy=busy))
     steal = _number(meta, "cpu_steal_percent")
     if steal is not None and steal > STEAL_PERCENT:
         out.append(t("The hypervisor under this host took {steal:.1f} % of its CPU time (steal time) during the "

@@ -15,7 +15,7 @@ import math
 import pandas as pd
 
 from bench import metadata as md
-from bench.metrics import metric
+from bench.metrics import format_ratio, metric
 from bench.results import SessionData
 from bench.stats import mann_whitney_p
 
@@ -53,7 +53,7 @@ class Change:
             return "no significant change"
         worse = (self.ratio > 1) == (metric(self.metric).better == "lower")
         factor = self.ratio if self.ratio >= 1 else 1 / self.ratio
-        return f"{factor:.2f}× {'worse' if worse else 'better'}"
+        return f"{format_ratio(factor)} {'worse' if worse else 'better'}"
 
 
 def _groups(data: SessionData) -> dict[tuple[str, str, str, int | None], list[float]]:
@@ -95,7 +95,7 @@ def change_rows(changes: list[Change]) -> list[tuple[str, ...]]:
         m = metric(c.metric)
         runtime = c.runtime if c.instances is None else f"{c.runtime} (N={c.instances})"
         p = "–" if c.p_value is None else f"{c.p_value:.3f}"
-        ratio = "–" if math.isnan(c.ratio) else f"{c.ratio:.2f}×"
+        ratio = "–" if math.isnan(c.ratio) else format_ratio(c.ratio)
         rows.append((c.scenario, m.label, runtime, m.format(c.median_a), m.format(c.median_b), ratio, p, c.verdict()))
     return rows
 

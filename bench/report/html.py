@@ -48,7 +48,7 @@ def _runtimes_section(ctx: ReportContext) -> str:
         if info is None:
             continue
         versions = "; ".join(f"{tool}: {v}" for tool, v in info.versions.items()) or "–"
-        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(info.summary)}</td><td>{_e(info.launch)}</td><td>{_e(versions)}</td></tr>")
+        rows.append(f"<tr><td>{_e(name)}</td><td>{_e(t(info.summary))}</td><td>{_e(t(info.launch))}</td><td>{_e(versions)}</td></tr>")
     return (f'<section id="runtimes"><h2>{t("Runtimes")}</h2><table class="meta"><tr><th>{t("runtime")}</th>'
             f"<th>{t('what it is')}</th><th>{t('how an instance starts')}</th><th>{t('tools')}</th></tr>"
             + "".join(rows) + "</table></section>")
@@ -56,7 +56,7 @@ def _runtimes_section(ctx: ReportContext) -> str:
 
 def _host_section(data: SessionData, label: str, t: Catalogue) -> str:
     meta = data.info.metadata
-    rows = [f"<tr><td>{_e(t(md.label(k)) if k in md.METADATA else md.label(k))}</td><td>{_e(md.format_value(k, v))}</td></tr>" for k, v in meta.items()]
+    rows = [f"<tr><td>{_e(t(md.label(k)) if k in md.METADATA else md.label(k))}</td><td>{_e(t.value(md.format_value(k, v, t.lang)))}</td></tr>" for k, v in meta.items()]
     anchor, title = ("host", t("Host")) if not label else (f"host-{_e(label)}", f"{t('Host')}: {_e(label)}")
     return f'<section id="{anchor}"><h2>{title}</h2><table class="meta">' + "".join(rows) + "</table></section>"
 
@@ -92,7 +92,7 @@ def _warnings(ctx: ReportContext, sides: SessionSet) -> list[str]:
 
 def _literature(ctx: ReportContext) -> str:
     t = ctx.t
-    items = "".join(f'<li><b>{_e(t(r.label))}</b> — {_e(r.citation)}, {_e(t(r.where))}.</li>' for r in REFERENCES)
+    items = "".join(f'<li><b>{_e(t(r.label))}</b> — {_e(t(r.citation))}, {_e(t(r.where))}.</li>' for r in REFERENCES)
     return (f'<section id="literature"><h2>{t("References")}</h2><p class="sub">'
             + t("Published figures drawn beside this host's as grey dotted lines, stars or hatched bars marked "
                 "ref. [n]. They were measured on other hardware, mostly with KVM, so expect the same order of "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from bench.metrics import metric
+from bench.metrics import format_ratio, metric
 from bench.report.context import ReportContext, chart_of, escape as _e
 from bench.report.scorecard import scores
 
@@ -45,9 +45,9 @@ def overview_table(ctx: ReportContext) -> str:
     rows = []
     for r in ctx.order:
         cells = [
-            metric("ready_s").format(ready[r]) if r in ready else dash,
-            metric("host_pss_bytes").format(memory[r]) if r in memory else dash,
-            f"{io[r]:.2f}×" if r in io else dash,
+            metric("ready_s").format(ready[r], lang=t.lang) if r in ready else dash,
+            metric("host_pss_bytes").format(memory[r], lang=t.lang) if r in memory else dash,
+            format_ratio(io[r], t.lang) if r in io else dash,
             iso[r].format() if r in iso else dash,
         ]
         rows.append(f"<tr><td>{_e(r)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

@@ -13,7 +13,7 @@ import functools
 import pandas as pd
 import plotly.graph_objects as go
 
-from bench.metrics import metric
+from bench.metrics import format_ratio, metric
 from bench.report import charts
 from bench.report.context import ReportContext, chart_of, escape as _e
 from bench.report.literature import number_of, references_for
@@ -83,7 +83,7 @@ def _references(metric_names: list[str], ctx: ReportContext) -> str:
         return ""
     t = ctx.t
     items = "".join(f'<li value="{number_of(r)}"><b>{_e(t(r.label))}</b>. {_e(t(r.claim))} '
-                    f'<span class="cite">{_e(r.citation)}, {_e(t(r.where))}. {_e(t("Checked:"))} {_e(t(r.checked))}.</span></li>'
+                    f'<span class="cite">{_e(t(r.citation))}, {_e(t(r.where))}. {_e(t("Checked:"))} {_e(t(r.checked))}.</span></li>'
                     for r in refs)
     return (f'<div class="refs"><b>{t("What the literature measured — other hardware, not this host")}</b>'
             f"<ol>{items}</ol></div>")
@@ -182,7 +182,7 @@ def _setup_figures(scenario: ScenarioInfo, ctx: ReportContext) -> str:
         return ""
     t = ctx.t
     cells = "".join(f"<tr><td>{_e(r.runtime)}</td><td>{_e(t(metric(r.metric).label))}</td>"
-                    f"<td>{_e(metric(r.metric).format(r.value))}</td></tr>" for r in rows.itertuples())
+                    f"<td>{_e(metric(r.metric).format(r.value, lang=t.lang))}</td></tr>" for r in rows.itertuples())
     return (f'<p>{t("Measured once per scenario, while the runtime was being set up (one sample, so no spread):")}</p>'
             f'<table class="setup"><tr><th>{t("runtime")}</th><th>{t("figure")}</th><th>{t("value")}</th></tr>{cells}</table>')
 
@@ -229,10 +229,10 @@ def _density_table(part: pd.DataFrame, name: str, ctx: ReportContext) -> str:
         r = cells.get((runtime, n))
         if r is None:
             return "<td>–</td>"
-        extra = [f"IQR {m.format(r.q3 - r.q1, unit=False)}"]
+        extra = [f"IQR {m.format(r.q3 - r.q1, unit=False, lang=t.lang)}"]
         if runtime != BASELINE and native.get(n):
-            extra.append(f"{r.median / native[n]:.2f}×")
-        return f'<td>{m.format(r.median)}<br><span class="muted">{"<br>".join(extra)}</span></td>'
+            extra.append(format_ratio(r.median / native[n], t.lang))
+        return f'<td>{m.format(r.median, lang=t.lang)}<br><span class="muted">{"<br>".join(extra)}</span></td>'
 
     head = f"<tr><th>{t('runtime')}</th>" + "".join(f"<th>N = {int(n)}</th>" for n in ns) + "</tr>"
     body = "".join(f"<tr><td>{_e(r)}</td>" + "".join(cell(r, n) for n in ns) + "</tr>"

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from bench.metrics import metric
+from bench.metrics import format_ratio, localize, metric
 from bench.report.context import ReportContext, escape as _e
 from runtimes import BASELINE
 
@@ -24,7 +24,8 @@ def ratio_cell(row: pd.Series, ctx: ReportContext) -> str:
     if math.isnan(row["ratio"]):
         why = t("{b} is 0", b=BASELINE) if row["baseline_zero"] else t("no {b} figure", b=BASELINE)
         return f'<span class="muted">– ({why})</span>'
-    text = f"{row['ratio']:.2f}× ± {row['ratio_spread']:.2f}"
+    spread = localize(f"{row['ratio_spread']:.2f}", t.lang)
+    text = f"{format_ratio(row['ratio'], t.lang)} ± {spread}"
     if row["significant"] is False:
         text += f' <span class="muted">({t("not significant")})</span>'
     return text
@@ -39,7 +40,7 @@ def metric_table(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> st
             f"<th>{t('vs {b}', b=BASELINE)}</th></tr>")
     body = []
     for _, r in rows.iterrows():
-        f = functools.partial(m.format, unit=False)
+        f = functools.partial(m.format, unit=False, lang=t.lang)
         body.append(
             f"<tr><td>{_e(r['runtime'])}</td><td>{f(r['median'])}</td><td>{f(r['iqr'])}</td>"
             f"<td>{f(r['min'])} – {f(r['max'])}</td><td>{r['n']}</td><td>{r['outliers']}</td>"
@@ -52,8 +53,8 @@ def headline(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> str:
     m = metric(metric_name)
     parts = []
     for _, r in rows.iterrows():
-        part = f"{r['runtime']} {m.format(r['median'])}"
+        part = f"{r['runtime']} {m.format(r['median'], lang=ctx.t.lang)}"
         if not r["is_baseline"] and not math.isnan(r["ratio"]):
-            part += f" ({r['ratio']:.2f}× {BASELINE})"
+            part += f" ({format_ratio(r['ratio'], ctx.t.lang)} {BASELINE})"
         parts.append(part)
     return ctx.t("Median {label}: {parts}.", label=ctx.t(m.label), parts="; ".join(parts))

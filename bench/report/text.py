@@ -9,7 +9,7 @@ import math
 
 import pandas as pd
 
-from bench.metrics import metric
+from bench.metrics import format_ratio, metric
 from bench.report.context import chart_of
 from bench.results import SessionData
 from runtimes import BASELINE
@@ -32,6 +32,6 @@ def summary_rows(data: SessionData, summary: pd.DataFrame) -> list[tuple[str, ..
                 elif math.isnan(r.ratio):
                     vs = f"– ({BASELINE} is 0)" if r.baseline_zero else "–"
                 else:
-                    vs = f"{r.ratio:.2f}×" + ("" if r.significant is not False else " (n.s.)")
+                    vs = format_ratio(r.ratio) + ("" if r.significant is not False else " (n.s.)")
                 rows.append((scenario.name, m.label, r.runtime, m.format(r.median), m.format(r.iqr), str(r.n), vs))
     return rows

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from bench.metrics import metric
-from bench.report.charts import PALETTE
+from bench.report.charts import PALETTE, number_layout
 from bench.report.i18n import Catalogue
 from bench.results import SessionData
 
@@ -49,12 +49,12 @@ def boot_figure(medians: pd.DataFrame, t: Catalogue | None = None) -> go.Figure:
         fig.add_trace(go.Bar(
             y=list(medians.index), x=[m.display(v) for v in medians[phase]], orientation="h",
             name=t(m.label).removeprefix("VM: "), marker={"color": PALETTE[i % len(PALETTE)]},
-            hovertemplate=f"{_e(m.label)}: %{{x:.0f}} ms<extra>%{{y}}</extra>"))
+            hovertemplate=f"{_e(t(m.label))}: %{{x:.0f}} ms<extra>%{{y}}</extra>"))
     fig.update_layout(barmode="stack", template="plotly_white", height=190 + 40 * len(medians.index),
                       title={"text": t("launch → READY, phase by phase (ms, medians)"), "font": {"size": 18}}, font={"size": 15},
                       xaxis={"title": "ms", "rangemode": "tozero"},
                       legend={"orientation": "h", "traceorder": "normal", "y": -0.5, "yanchor": "top"},
-                      margin={"l": 80, "r": 20, "t": 50, "b": 90})
+                      margin={"l": 80, "r": 20, "t": 50, "b": 90}, **number_layout(t.lang))
     return fig
 
 
@@ -67,11 +67,12 @@ def _phase_table(runtime: str, row: pd.Series, t: Catalogue) -> str:
     total = sum(row[p] for p in phases)
     body = "".join(
         f"<tr><td>{_e(t(metric(p).label).removeprefix('VM: '))}</td><td style=\"text-align:left\">"
-        f"{_e(t(metric(p).description))}</td><td>{metric(p).format(row[p], unit=False)}</td>"
+        f"{_e(t(metric(p).description))}</td><td>{metric(p).format(row[p], unit=False, lang=t.lang)}</td>"
         f"<td>{_share(row[p], total)}</td></tr>" for p in phases)
-    ready = t(" (launch → READY median: {v})", v=metric('ready_s').format(row['ready_s'])) \
+    ready = t(" (launch → READY median: {v})", v=metric('ready_s').format(row['ready_s'], lang=t.lang)) \
         if pd.notna(row.get("ready_s")) else ""
-    return (f"<p><b>{_e(runtime)}</b>: " + t("the phases add up to {v}", v=metric('ready_s').format(total)) + f"{ready}.</p>"
+    return (f"<p><b>{_e(runtime)}</b>: " + t("the phases add up to {v}", v=metric('ready_s').format(total, lang=t.lang))
+            + f"{ready}.</p>"
             f'<table class="phases"><tr><th>{t("phase")}</th><th style="text-align:left">{t("what happens")}</th>'
             f"<th>{t('median')} (ms)</th><th>{t('share')}</th></tr>"
             f"{body}</table>")
@@ -85,8 +86,9 @@ def _libvirt_share(runtime: str, row: pd.Series, t: Catalogue) -> str:
         return ""
     return "<p>" + t("{runtime}'s own work before QEMU runs takes {own}; QEMU starting while libvirt configures it "
                      "takes {start}. Everything after that — firmware, kernel, initramfs, probe — is the guest booting, "
-                     "which a hand-started QEMU pays too.", runtime=_e(runtime), own=metric('ready_s').format(own),
-                     start=metric('ready_s').format(start)) + "</p>"
+                     "which a hand-started QEMU pays too.", runtime=_e(runtime),
+                     own=metric('ready_s').format(own, lang=t.lang),
+                     start=metric('ready_s').format(start, lang=t.lang)) + "</p>"
 
 
 def _guest_memory(data: SessionData, summary: pd.DataFrame, t: Catalogue) -> str:
@@ -98,12 +100,15 @@ def _guest_memory(data: SessionData, summary: pd.DataFrame, t: Catalogue) -> str
         for runtime, r in medians.iterrows():
             if pd.isna(r.get("vm_guest_mem_total_bytes")):
                 continue
-            host = t("; the host pays {v} for the whole VM (QEMU's PSS)", v=metric('host_pss_bytes').format(r['host_pss_bytes'])) \
+            host = t("; the host pays {v} for the whole VM (QEMU's PSS)",
+                     v=metric('host_pss_bytes').format(r['host_pss_bytes'], lang=t.lang)) \
                 if pd.notna(r.get("host_pss_bytes")) else ""
             parts.append("<p>" + t("In the {scenario} scenario, {runtime}'s guest sees {total}, of which {available} is "
                                    "still available while the probe holds still", scenario=_e(scenario), runtime=_e(runtime),
-                                   total=metric('vm_guest_mem_total_bytes').format(r['vm_guest_mem_total_bytes']),
-                                   available=metric('vm_guest_mem_available_bytes').format(r['vm_guest_mem_available_bytes']))
+                                   total=metric('vm_guest_mem_total_bytes').format(
+                                       r['vm_guest_mem_total_bytes'], lang=t.lang),
+                                   available=metric('vm_guest_mem_available_bytes').format(
+                                       r['vm_guest_mem_available_bytes'], lang=t.lang))
                          + f"{host}.</p>")
     return "".join(parts)
 

@@ -86,3 +86,5 @@ def test_spanish_side_by_side_report_of_recorded_sessions_opens_without_errors(t
     assert sorted(_drawn_charts(dom)) == ["chart-cpu-cpu_cpu_s", "chart-cpu-cpu_elapsed_s", "chart-memory",
                                           "chart-startup-exit_s", "chart-startup-ready_s"]
     assert "La sesión de un vistazo" in dom and "<td>chroot · B</td>" in dom
+    ticks = re.findall(r'<g class="[xy]tick"><text[^>]*>([^<]*)</text>', dom)  # as plotly drew them
+    assert "0,5" in ticks and not [t for t in ticks if re.fullmatch(r"\d+\.\d+", t)], "decimal commas on the axes"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.metrics import METRICS, format_number, metric
+from bench.metrics import METRICS, format_number, format_ratio, metric
 
 
 @pytest.mark.parametrize(("name", "unit", "display_unit"), [
@@ -79,3 +79,36 @@ def test_metric_format_converts_and_appends_the_display_unit():
     assert metric("host_pss_bytes").format(851968.0) == "0.8125 MiB"
     assert metric("io_rand_read_iops").format(18640.4) == "18,640 IOPS"
     assert metric("instances").format(3.0) == "3"
+
+
+# Spanish (RAE, ISO 80000): a decimal comma, and thousands grouped by a narrow no-break space, so that
+# 2 841 ms is never read as 2,841 ms (two and a bit) the way the English "2,841 ms" would be in Spain.
+NNBSP = "\u202f"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (0.0123, "0,0123"),
+    (1.757, "1,757"),                          # in Spanish this is one and three quarters
+    (36.86, "36,86"),
+    (1447.2, f"1{NNBSP}447"),
+    (2841.3, f"2{NNBSP}841"),
+    (1234567.0, f"1{NNBSP}234{NNBSP}567"),
+    (-18640.0, f"-18{NNBSP}640"),
+    (0.0000123, "1,23e-05"),
+    (0.0, "0"),
+    (float("nan"), "–"),
+])
+def test_format_number_in_spanish_has_a_decimal_comma_and_unmistakable_thousands(value, text):
+    assert format_number(value, "es") == text
+
+
+def test_ratios_in_each_language():
+    assert format_ratio(1.5) == "1.50×"
+    assert format_ratio(0.392, "es") == "0,39\u00a0×"  # a no-break space: the sign stays with its number
+
+
+def test_metric_format_writes_the_figure_in_the_language_asked_for():
+    assert metric("ready_s").format(2.8413, lang="es") == f"2{NNBSP}841 ms"
+    assert metric("ready_s").format(0.0009295, lang="es") == "0,9295 ms"
+    assert metric("io_rand_read_iops").format(18640.4, unit=False, lang="es") == f"18{NNBSP}640"
+    assert metric("ready_s").format(2.8413) == "2,841 ms"  # English unchanged

@@ -20,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bench.report import render_html
+from bench import metadata as md
+from bench.report import render_html, summary_table
+from bench.report import charts
 from bench.report.catalogue_es import ES
 from bench.report.checks import host_noise_warnings
 from bench.report.compare import compare_sessions, comparison_notes
@@ -82,6 +84,130 @@ def test_spanish_report_is_in_spanish_with_no_translated_english_left(data, monk
                  if english != spanish and "{" not in english and len(english) > 12 and english in text]
     assert leftovers == []
     assert '<html lang="es">' in page
+
+
+def test_every_registered_runtime_has_its_summary_and_launch_in_spanish():
+    """The Runtimes table shows each runtime's own two sentences; a runtime added or reworded needs them here."""
+    from runtimes import RUNTIMES
+
+    missing = [f"{runtime.name}.{field}" for runtime in RUNTIMES for field in ("summary", "launch")
+               if getattr(runtime, field) not in ES]
+    assert missing == [], "add the Spanish of these to the end of bench/report/catalogue_es.py"
+
+
+def test_every_registered_text_the_report_shows_has_spanish():
+    """Metrics, host metadata and the literature reach t() through variables, which the literal check above misses."""
+    from bench import metadata as md
+    from bench.metrics import METRICS
+    from bench.report.literature import REFERENCES
+
+    texts = [*(text for m in METRICS.values() for text in (m.label, m.description)),
+             *(md.label(key) for key in md.METADATA),
+             *(text for r in REFERENCES for text in (r.label, r.claim, r.where, r.checked, r.citation))]
+    assert [text for text in texts if text not in ES] == []
+
+
+def test_spanish_runtimes_table_translates_each_runtime_and_keeps_an_older_wording_in_english(tmp_path, monkeypatch):
+    from bench.results import RuntimeInfo
+    from runtimes import get_runtime
+
+    native, older = get_runtime("native"), "chroot(2), as an older session worded it"
+    with Store(tmp_path / "s.sqlite") as store:
+        sid = store.begin_session("bench run", quick=False, metadata={"hostname": "lab", "in_vm": "no"})
+        store.record_scenario(sid, ScenarioInfo("cpu", "a loop", "", "cpu", (), ("cpu_elapsed_s",), 0, 1))
+        for name, info in (("native", RuntimeInfo("native", native.summary, native.launch)),
+                           ("chroot", RuntimeInfo("chroot", older, ""))):
+            store.record_runtime(sid, info)
+            store.record_run(sid, RunRecord("cpu", name, 0, False, True, {"cpu_elapsed_s": 0.2}))
+        store.finish_session(sid, "finished")
+        data = store.load(sid)
+    seen = Catalogue("es")
+    monkeypatch.setattr("bench.report.html.Catalogue", lambda lang: seen)
+    page = render_html(data, generated_at=GENERATED_AT, lang="es")
+    table = html.unescape(re.search(r'<section id="runtimes">.*?</section>', page, re.DOTALL).group(0))
+    assert f"<td>{ES[native.summary]}</td><td>{ES[native.launch]}</td>" in table
+    assert native.summary not in table and native.launch not in table
+    assert f"<td>{older}</td><td></td>" in table  # no translation: shown as stored, and counted as missing
+    assert seen.missing == {older}
+    host = re.search(r'<section id="host">.*?</section>', page, re.DOTALL).group(0)
+    assert "<td>el anfitrión es a su vez una VM</td><td>no</td>" in host and "<td>lab</td>" in host
+
+
+# Numbers: "2,841 ms" reads in Spain as 2.841 ms, a thousandfold error. The Spanish report writes a decimal
+# comma and groups thousands with a narrow no-break space (RAE, ISO 80000); a ratio's × follows a no-break space.
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def _spanish(english: str) -> str:
+    """A figure as the English report writes it ("2,841", "0.82"), the Spanish way ("2 841", "0,82")."""
+    return english.replace(",", "\0").replace(".", ",").replace("\0", NNBSP)
+
+
+def _part(page: str, pattern: str) -> str:
+    return html.unescape(re.search(pattern, page, re.DOTALL).group(0))
+
+
+def test_spanish_report_writes_each_figure_with_a_decimal_comma(data):
+    """The recorded session's start-up is a few ms: '1.632 ms' in English is '1,632 ms' in Spanish."""
+    en, es = (render_html(data, generated_at=GENERATED_AT, lang=lang) for lang in ("en", "es"))
+    row = summary_table(data).set_index(["scenario", "metric", "runtime"]).loc[("startup", "ready_s", "chroot")]
+    median, ratio, spread = f"{row['median'] * 1e3:.4g}", f"{row['ratio']:.2f}", f"{row['ratio_spread']:.2f}"
+    assert "." in median and "." in ratio, "the recording's figures have decimals: what this test is about"
+    assert f"chroot {median} ms ({ratio}× native)" in _part(en, r'<section id="startup">.*?</section>')
+    startup = _part(es, r'<section id="startup">.*?</section>')
+    assert f"chroot {_spanish(median)} ms ({_spanish(ratio)}{NBSP}× native)" in startup  # the headline
+    assert f"<td>chroot</td><td>{_spanish(median)}</td>" in startup  # the table
+    assert f"<td>{_spanish(ratio)}{NBSP}× ± {_spanish(spread)}" in startup
+    assert f"<td>chroot</td><td>{_spanish(median)} ms</td>" in _part(es, r'<section id="overview">.*?</section>')
+    memory = md.format_value("mem_total_bytes", data.info.metadata["mem_total_bytes"])
+    assert "." in memory and f"<td>{_spanish(memory)}</td>" in _part(es, r'<section id="host">.*?</section>')
+    tables = {lang: "".join(re.findall(r'<table class="figures">.*?</table>', page))
+              for lang, page in (("en", en), ("es", es))}
+    assert re.search(r"\d\.\d", tables["en"]) and not re.search(r"\d\.\d", tables["es"])
+    # plotly writes the axis ticks and hover figures; only the Spanish charts change its separators
+    assert es.count('"separators":",\\u202f"') == es.count('class="plotly-graph-div"') > 0
+    assert '"separators":' not in en
+
+
+def test_spanish_report_groups_thousands_with_a_narrow_space_never_a_comma(tmp_path):
+    """Every figure the English report groups with a comma (a VM's start-up in ms, IOPS), the Spanish one groups
+    with a narrow no-break space: in tables, sentences, the overview, the VM section and the charts."""
+    startup = ScenarioInfo("startup", "until ready", "", "ready", (), ("ready_s",), 0, 5, order=1, chart="startup")
+    io = ScenarioInfo("io", "random reads", "", "io", (), ("io_rand_read_iops",), 0, 5, order=2, chart="io")
+    boot = {"vm_boot_define_s": 0.041, "vm_boot_qemu_s": 0.35, "vm_boot_firmware_s": 2.45}  # a VM boots in seconds
+    with Store(tmp_path / "s.sqlite") as store:
+        sid = store.begin_session("bench run", quick=False, metadata={"hostname": "lab", "cpu_count": "2"})
+        store.record_scenario(sid, startup)
+        store.record_scenario(sid, io)
+        for runtime, ready, iops, phases in (("native", 0.0125, 18640.0, {}), ("libvirt", 2.8413, 9320.0, boot)):
+            for i in range(5):
+                store.record_run(sid, RunRecord("startup", runtime, i, False, True,
+                                                {"ready_s": ready * (1 + i / 1000), **phases}))
+                store.record_run(sid, RunRecord("io", runtime, i, False, True, {"io_rand_read_iops": iops + i}))
+        store.finish_session(sid, "finished")
+        data = store.load(sid)
+    en, es = (render_html(data, generated_at=GENERATED_AT, lang=lang) for lang in ("en", "es"))
+    summary = summary_table(data).set_index(["scenario", "metric", "runtime"])
+    vm_ready = f"{summary.loc[('startup', 'ready_s', 'libvirt'), 'median'] * 1e3:,.0f}"
+    iops = f"{summary.loc[('io', 'io_rand_read_iops', 'native'), 'median']:,.0f}"
+    assert "," in vm_ready and "," in iops
+    grouped = set(re.findall(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])", _visible_text(en)))
+    assert {vm_ready, iops} <= grouped  # the medians, as the English report groups them
+    text = _visible_text(es)
+    for number in grouped:
+        assert _spanish(number) in text, number
+        assert not re.search(rf"(?<![\d,]){re.escape(number)}(?!\d)", text), f"{number} left in English"
+    startup_es = _part(es, r'<section id="startup">.*?</section>')
+    assert f"libvirt {_spanish(vm_ready)} ms (" in startup_es
+    assert f"<td>libvirt</td><td>{_spanish(vm_ready)} ms</td>" in _part(es, r'<section id="overview">.*?</section>')
+    phases = _spanish(f"{sum(boot.values()) * 1e3:,.0f}")
+    assert f"las fases suman {phases} ms" in _part(es, r'<section id="vm">.*?</section>')
+    io_rows = summary.loc["io"].reset_index()
+    figure = charts.io_figure(io_rows, io.metrics, ["native", "libvirt"], Catalogue("es"))
+    ratio = f"{summary.loc[('io', 'io_rand_read_iops', 'libvirt'), 'ratio']:.2f}"
+    assert figure.data[1].text == (f"{_spanish(ratio)}{NBSP}×",)  # written on the bar
+    assert figure.layout.separators == f",{NNBSP}"  # decimal mark, thousands: plotly's ticks and hover texts
+    assert charts.io_figure(io_rows, io.metrics, ["native", "libvirt"], Catalogue()).layout.separators is None
 
 
 def test_an_unknown_language_is_one_clear_error():
@@ -149,6 +275,8 @@ def test_host_noise_warnings_name_the_cause_and_the_fix():
     assert "load average was 1.40 on 2 CPUs" in noisy[1] and "46 % of the CPUs busy" in noisy[1]
     assert "Close other programs" in noisy[1]
     assert "7.5 %" in noisy[2] and "steal" in noisy[2]
+    spanish = host_noise_warnings({**quiet, "other_load_percent": "46.0", "cpu_steal_percent": "7.5"}, Catalogue("es"))
+    assert "carga media era 1,40 con 2 CPU" in spanish[0] and "7,5 %" in spanish[1]  # decimal commas
     # a store from before the load sample: the load average alone decides
     assert len(host_noise_warnings({"cpu_count": "2", "load_avg_1m": "3.5"}, t)) == 1
 
