@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import platform
 import re
 import signal
 import sys
@@ -114,7 +113,7 @@ def cli() -> None:
 def version() -> None:
     """Show box's version and what it runs on."""
     click.echo(f"box version {VERSION} (isobench)")
-    click.echo(f" kernel:  {platform.release()}")
+    click.echo(f" kernel:  {os.uname().release}")
     click.echo(f" cgroups: {cgroups.host_version()}")
     click.echo(f" seccomp: {'libseccomp filter' if security.seccomp_available() else 'none (python3-seccomp not installed)'}")
     click.echo(f" storage: OverlayFS, images and containers in {root_dir()}")

@@ -28,7 +28,6 @@ import gc
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -127,7 +126,7 @@ def contain(plan: ContainPlan, error_fd: int) -> None:
         step = "exec box-init"
         os.execve(plan.init_fd, list(plan.init_argv), dict(e.split("=", 1) for e in plan.env))
     except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it
-        message = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {traceback.format_exception_only(err)[-1].strip()}"
+        message = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {type(err).__name__}: {err}"
         os.write(error_fd, message.encode(errors="replace")[:4000])
     finally:
         sys.stderr.flush()
