@@ -475,8 +475,8 @@ ES: dict[str, str] = {
         'presente',
     'absent':
         'ausente',
-    'Firecracker project, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), measured on an AWS i3.metal instance, hyperthreading disabled':
-        'Proyecto Firecracker, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), medido en una instancia AWS i3.metal con el hyperthreading desactivado',
+    'Firecracker project, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), the version of commit e7bc0a1; measured on an AWS i3.metal instance, hyperthreading disabled. Later versions state the same limits for a 1-CPU, 128 MiB microVM and add that the VMM\'s memory overhead depends on the workload and the configuration':
+        'Proyecto Firecracker, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), versión del commit e7bc0a1; medido en una instancia AWS i3.metal con el hyperthreading desactivado. Versiones posteriores dan los mismos límites para una microVM de 1 CPU y 128 MiB y añaden que la sobrecarga de memoria del VMM depende de la carga y de la configuración',
     'containers/crun, README.md, section “Performance” (github.com/containers/crun)':
         'containers/crun, README.md, sección «Performance» (github.com/containers/crun)',
     'A. Agache, M. Brooker, A. Iordache, A. Liguori, R. Neugebauer, P. Piwonka, D.-M. Popa. Firecracker: Lightweight Virtualization for Serverless Applications. 17th USENIX NSDI, 2020, pp. 419–434':

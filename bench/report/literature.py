@@ -22,7 +22,9 @@ FELTER_2015 = ("W. Felter, A. Ferreira, R. Rajamony, J. Rubio. An Updated Perfor
 AGACHE_2020 = ("A. Agache, M. Brooker, A. Iordache, A. Liguori, R. Neugebauer, P. Piwonka, D.-M. Popa. "
                "Firecracker: Lightweight Virtualization for Serverless Applications. 17th USENIX NSDI, 2020, pp. 419–434")
 FIRECRACKER_SPEC = ("Firecracker project, SPECIFICATION.md (github.com/firecracker-microvm/firecracker), "
-                    "measured on an AWS i3.metal instance, hyperthreading disabled")
+                    "the version of commit e7bc0a1; measured on an AWS i3.metal instance, hyperthreading disabled. "
+                    "Later versions state the same limits for a 1-CPU, 128 MiB microVM and add that the "
+                    "VMM's memory overhead depends on the workload and the configuration")
 CRUN_README = "containers/crun, README.md, section “Performance” (github.com/containers/crun)"
 
 
