@@ -48,12 +48,12 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | No
     for skip in data.skips:
         skipped.setdefault((skip.runtime, skip.reason, skip.fix), []).append(skip.scenario)
     for (runtime, reason, fix), scenarios in skipped.items():
-        fix_text = t(" Fix: {fix}", fix=fix) if fix else ""
+        fix_text = t(" Fix: {fix}", fix=t.value(fix)) if fix else ""  # a fix is mostly a command
         out.append(t("{runtime} did not run in {scenario}: {reason}.", runtime=runtime, scenario=", ".join(scenarios),
-                     reason=reason) + fix_text)
+                     reason=t.stored(reason)) + fix_text)
     for row in failures(data).itertuples():
         out.append(t("{runtime} failed {count} run(s) of {scenario}: {reason}", runtime=row.runtime, count=row.count,
-                     scenario=row.scenario, reason=row.reason))
+                     scenario=row.scenario, reason=t.stored(row.reason)))
     out += _statistics_warnings(data, summary, t)
     return out
 

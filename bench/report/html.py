@@ -47,7 +47,7 @@ def _runtimes_section(ctx: ReportContext) -> str:
         info = ctx.data.runtimes.get(name)
         if info is None:
             continue
-        versions = "; ".join(f"{tool}: {v}" for tool, v in info.versions.items()) or "–"
+        versions = "; ".join(f"{t.value(tool)}: {t.value(v)}" for tool, v in info.versions.items()) or "–"
         rows.append(f"<tr><td>{_e(name)}</td><td>{_e(t(info.summary))}</td><td>{_e(t(info.launch))}</td><td>{_e(versions)}</td></tr>")
     return (f'<section id="runtimes"><h2>{t("Runtimes")}</h2><table class="meta"><tr><th>{t("runtime")}</th>'
             f"<th>{t('what it is')}</th><th>{t('how an instance starts')}</th><th>{t('tools')}</th></tr>"

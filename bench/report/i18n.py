@@ -7,18 +7,23 @@ nothing of its own text in English. Text stored with the results (scenario
 notes) carries its own translation (``description_es``/``note_es``); a
 runtime's summary and launch sentence, stored with its runs too, are looked up
 in the catalogue by their English, so an older session's wording falls back to
-English.
+English. What runtimes write with values filled in (why one was skipped, why
+a run failed, a note on its tools) is matched against the patterns of
+``catalogue_es_patterns``, so old sessions read in Spanish too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from bench.errors import UsageError
 from bench.metrics import localize
 from bench.report.catalogue_es import ES
+from bench.report.catalogue_es_patterns import ES_PATTERNS
 
 LANGS = ("en", "es")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")  # as the code writes one: 2.50, 1,024, 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,12 +60,45 @@ class Catalogue:
         return template.format(**{k: _Number(v, self.lang) if isinstance(v, float) else v for k, v in fields.items()})
 
     def value(self, stored: str) -> str:
-        """A stored value (a host's metadata): its translation when the catalogue has one, else as stored.
+        """A stored value (host metadata, a tool's version): its translation when the catalogue has one, else as stored.
 
         Most values (a kernel version, a CPU model) are not words of any language,
         so one without a translation is not counted as missing.
         """
-        return ES.get(stored, stored) if self.lang == "es" else stored
+        spanish = self._spanish(stored) if self.lang == "es" else None
+        return stored if spanish is None else spanish
+
+    def stored(self, text: str) -> str:
+        """Free text stored in English, values filled in (a skip's reason, a run's error): in Spanish, else as stored.
+
+        Unlike a ``value``, it is a sentence, so one without a translation is
+        counted as missing, as the report's own text is.
+        """
+        if self.lang != "es" or not text:
+            return text
+        spanish = self._spanish(text)
+        if spanish is None:
+            self.missing.add(text)
+            return text
+        return spanish
+
+    def _spanish(self, text: str) -> str | None:
+        """The catalogue's entry for ``text``, else the first pattern matching all of it filled in; None: neither."""
+        if ES.get(text):
+            return ES[text]
+        for pattern, template in ES_PATTERNS:
+            found = pattern.fullmatch(text)
+            if found:
+                return template.format(**{name: self._field(name, part) for name, part in found.groupdict().items()})
+        return None
+
+    def _field(self, name: str, part: str) -> str:
+        """What a pattern captured: another stored message ({reason}), a number, or else a value as ``value`` shows it."""
+        if name == "reason":
+            return self.stored(part)
+        if _NUMBER.fullmatch(part):
+            return localize(part, self.lang)
+        return self.value(part)
 
     def pick(self, english: str, spanish: str) -> str:
         """Stored text with its own translation: the Spanish when asked for and present."""

@@ -166,7 +166,7 @@ def section(scenario: ScenarioInfo, ctx: ReportContext) -> str:
     out.append(f'<p class="explain"><b>{t("What this shows")}:</b> {_e(t(EXPLANATIONS[chart_of(scenario)]))}</p>')
     skipped = [s for s in data.skips if s.scenario == scenario.name]
     if skipped:
-        out.append(f'<p class="muted">{t("Not run here:")} ' + "; ".join(f"{_e(s.runtime)} ({_e(s.reason)})" for s in skipped) + "</p>")
+        out.append(f'<p class="muted">{t("Not run here:")} ' + "; ".join(f"{_e(s.runtime)} ({_e(t.stored(s.reason))})" for s in skipped) + "</p>")
     out += _body(scenario, ctx)
     out.append(_references(list(scenario.metrics), ctx))
     out.append(_setup_figures(scenario, ctx))

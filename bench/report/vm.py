@@ -120,8 +120,8 @@ def _accelerators(data: SessionData, runtimes: list[str], t: Catalogue) -> str:
         if "accelerator" in versions:
             how = t("hardware virtualisation (KVM)") if versions["accelerator"] == "kvm" else t("software emulation (TCG)")
             parts.append("<p>" + t("{name} ran under {how}", name=_e(name), how=how)
-                         + f": {_e(versions.get('accelerator check', ''))}. "
-                         + t("Disk") + f": {_e(versions.get('disk', '?'))}.</p>")
+                         + f": {_e(t.stored(versions.get('accelerator check', '')))}. "
+                         + t("Disk") + f": {_e(t.value(versions.get('disk', '?')))}.</p>")
     return "".join(parts)
 
 
