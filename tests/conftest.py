@@ -52,15 +52,15 @@ def _cgroups(name: str) -> set[str]:
     return found
 
 
-def _vz_loop_devices(state: Path) -> set[str]:
-    """Loop devices bound to a vz disk image of this session (what `losetup -a` lists)."""
+def _loop_devices_under(directory: Path) -> set[str]:
+    """Loop devices bound to a file under ``directory``, as `losetup -a` lists them."""
     found = set()
     for entry in Path("/sys/block").glob("loop*"):
         try:
             backing = (entry / "loop/backing_file").read_text().strip()
         except OSError:
             continue
-        if backing.startswith(f"{state / 'vz'}/"):
+        if backing.startswith(f"{directory}/"):
             found.add(f"/dev/{entry.name} {backing}")
     return found
 
@@ -126,18 +126,6 @@ def _state_processes(state: Path) -> set[str]:
     return found
 
 
-def _state_loop_devices(state: Path) -> set[str]:
-    """Loop devices bound to any file in the state directory (e.g. the isolation check's disk)."""
-    root = str(state.resolve())
-    found = set()
-    for entry in Path("/sys/block").glob("loop*"):
-        try:
-            backing = (entry / "loop/backing_file").read_text().strip()
-        except OSError:
-            continue
-        if backing.startswith(root + "/"):
-            found.add(f"/dev/{entry.name} {backing}")
-    return found
 
 
 def _leftovers(state: Path) -> dict[str, set[str]]:
@@ -150,14 +138,14 @@ def _leftovers(state: Path) -> dict[str, set[str]]:
         "cgroups": _cgroups("box"),
         "vz containers": _entries(state / "vz" / "conf") | _entries(state / "vz" / "private"),
         "vz running containers": {str(p) for p in (state / "vz" / "run").glob("*.json")},
-        "vz loop devices": _vz_loop_devices(state),
+        "vz loop devices": _loop_devices_under(state / "vz"),
         "vz veth links": _vz_links(),
         "vz cgroups": _cgroups("vz"),
         "network namespaces": _entries(Path("/run/netns")),
         "libvirt domains": _libvirt_domains(),
         "child processes": {f"{p.pid} {p.name()}" for p in psutil.Process().children(recursive=True)},
         "processes in the state dir": _state_processes(state),
-        "loop devices of the state dir": _state_loop_devices(state),
+        "loop devices of the state dir": _loop_devices_under(state.resolve()),
         **_peer_leftovers(state),
     }
 

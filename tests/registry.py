@@ -41,6 +41,8 @@ import urllib.parse
 from pathlib import Path
 from types import TracebackType
 
+from runtimes.box.images import tar_directory
+
 USER, PASSWORD = "teacher", "class-password"
 SERVICE, ISSUER = "isobench-registry", "isobench-token-server"
 MEDIA_OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -75,15 +77,6 @@ def entry(name: str, kind: bytes = tarfile.REGTYPE, data: bytes | None = None, l
     info.type, info.linkname, info.mode, info.mtime = kind, linkname, mode, 1_700_000_000
     info.devmajor, info.devminor = devmajor, devminor
     return info, (data if data is not None else (b"" if kind == tarfile.REGTYPE else None))
-
-
-def tar_directory(root: Path) -> bytes:
-    """A layer holding the directory tree ``root`` (numeric owners kept)."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-        for path in sorted(root.rglob("*")):
-            archive.add(path, arcname=str(path.relative_to(root)), recursive=False)
-    return buffer.getvalue()
 
 
 @dataclasses.dataclass

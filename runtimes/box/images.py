@@ -89,6 +89,15 @@ def _hex(digest: str) -> str:
     return digest.split(":", 1)[1]
 
 
+def tar_directory(source: Path) -> bytes:
+    """One layer holding the directory tree ``source``, in name order (numeric owners kept)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+        for entry in sorted(source.rglob("*")):
+            archive.add(entry, arcname=str(entry.relative_to(source)), recursive=False)
+    return buffer.getvalue()
+
+
 def _safe_members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
     """Refuse, early, members of an imported tarball that would write outside the layer or create devices.
 
@@ -193,20 +202,12 @@ class ImageStore:
             shutil.rmtree(staging, ignore_errors=True)
 
     # -- importing ---------------------------------------------------------
-    @staticmethod
-    def _tar_directory(source: Path) -> bytes:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-            for entry in sorted(source.rglob("*")):
-                archive.add(entry, arcname=str(entry.relative_to(source)), recursive=False)
-        return buffer.getvalue()
-
     def import_rootfs(self, source: Path, ref: str, cmd: list[str] | None = None,
                       labels: dict[str, str] | None = None) -> Image:
         """Make an image of one layer from a directory or a tarball (``box import``)."""
         repository, tag = parse_reference(ref)
         if source.is_dir():
-            layer = self._tar_directory(source)
+            layer = tar_directory(source)
         elif source.is_file():
             layer = _read_tarball(source)
         else:

@@ -23,11 +23,11 @@ import pytest
 
 from runtimes import Image
 from runtimes.box import pull
-from runtimes.box.images import ImageStore
+from runtimes.box.images import ImageStore, tar_directory
 from runtimes.box.registry import DigestMismatch
 from tests.conftest import REPO
 from tests.envcheck import require_root, require_tool
-from tests.registry import PASSWORD, USER, LocalRegistry, OciLayout, entry, tar_directory, tar_layer
+from tests.registry import PASSWORD, USER, LocalRegistry, OciLayout, entry, tar_layer
 
 
 @pytest.fixture(scope="module")
