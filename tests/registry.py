@@ -39,6 +39,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
+from collections.abc import Iterator
 from types import TracebackType
 
 from runtimes.box.images import tar_directory
@@ -97,14 +98,15 @@ class OciLayout:
         return {"mediaType": media_type, "digest": digest, "size": len(data)}
 
     def image(self, layers: list[bytes], arch: str = "amd64", cmd: list[str] | None = None,
-              diff_ids: list[str] | None = None) -> dict:
+              diff_ids: list[str] | None = None, settings: dict | None = None) -> dict:
         """Store config, gzip'd layers and manifest; return the manifest's descriptor (with its platform).
 
-        ``diff_ids`` replaces the true ones in the config (a lying or hostile image).
+        ``diff_ids`` replaces the true ones in the config (a lying or hostile image); ``settings``
+        adds to the config's ``config`` (e.g. ``{"User": "nobody"}``).
         """
         diff_ids = diff_ids or ["sha256:" + hashlib.sha256(layer).hexdigest() for layer in layers]
         config = {"created": dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc).isoformat(), "architecture": arch,
-                  "os": "linux", "config": {"Cmd": cmd or ["/bin/sh"]}, "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+                  "os": "linux", "config": {"Cmd": cmd or ["/bin/sh"], **(settings or {})}, "rootfs": {"type": "layers", "diff_ids": diff_ids}}
         manifest = {
             "schemaVersion": 2, "mediaType": MEDIA_OCI_MANIFEST,
             "config": self.blob(json.dumps(config).encode(), MEDIA_OCI_CONFIG),
@@ -291,10 +293,10 @@ class LocalRegistry:
             raise RuntimeError(f"skopeo copy to {destination} failed: {result.stderr.strip()}")
 
     def push_layers(self, destination: str, layers: list[bytes], diff_ids: list[str] | None = None,
-                    **kwargs: object) -> None:
+                    settings: dict | None = None, **kwargs: object) -> None:
         """Build a one-platform image of ``layers`` (uncompressed tars) and push it as ``destination``."""
         layout = OciLayout(Path(self._scratch()))
-        layout.tag(layout.image(layers, diff_ids=diff_ids), "t")
+        layout.tag(layout.image(layers, diff_ids=diff_ids, settings=settings), "t")
         self.push(layout, "t", destination, **kwargs)  # type: ignore[arg-type]
 
     def push_busybox(self, rootfs: Path, destination: str = "library/busybox:latest") -> None:
@@ -308,3 +310,14 @@ class LocalRegistry:
 
     def _scratch(self) -> str:
         return tempfile.mkdtemp(prefix="layout-", dir=self.workdir)
+
+
+def serve(workdir: Path, token: bool = False) -> Iterator[LocalRegistry]:
+    """A fixture's body: skip with the fix where the tools are missing, else a started registry until the end."""
+    from tests.envcheck import require_root, require_tool
+
+    require_root()
+    require_tool("docker-registry", "docker-registry")
+    require_tool("skopeo", "skopeo")
+    with LocalRegistry(workdir, token=token) as started:
+        yield started

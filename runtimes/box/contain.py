@@ -13,9 +13,14 @@ function, and their order matters:
 4. filesystem            — private mounts, OverlayFS root, volumes, /proc
                            (mounted by PID 1, so it shows this PID namespace),
                            /sys, /dev, then pivot_root and the masked paths;
-5. privileges            — rlimits, capabilities, no_new_privs, and seccomp
-                           last, because it forbids mount and friends;
+5. privileges            — rlimits, the image's user and capabilities,
+                           no_new_privs, and seccomp last, because it
+                           forbids mount and friends;
 6. exec box-init         — which starts the command and stays as PID 1.
+                           Every descriptor above 2 is closed on the way
+                           (close-on-exec), but box-init's status file: a
+                           directory the caller left open would otherwise be
+                           a door back to the host (CVE-2024-21626).
 
 A failing step writes "step: error" to the error pipe and exits with 125;
 the parent reads it and reports it as one line.
@@ -31,7 +36,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from runtimes.box import linux, network, rootfs, security
+from runtimes.box import linux, network, rootfs, security, user
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +63,8 @@ class ContainPlan:
     volumes: tuple[Volume, ...] = ()
     seccomp_bpf: bytes | None = None   # compiled once by the parent (security.seccomp_program)
     console: str | None = None        # the pty to bind on /dev/console, with -t
+    user: str = ""                    # the image's USER ("" = root), resolved inside (user.py)
+    keep_fds: tuple[int, ...] = ()    # descriptors box-init inherits (its status file); every other one is closed
 
 
 def join_cgroup(plan: ContainPlan) -> None:
@@ -81,11 +88,15 @@ def bring_up_loopback(plan: ContainPlan) -> None:
 def build_root(plan: ContainPlan) -> None:
     rootfs.make_mounts_private()
     rootfs.mount_overlay(plan.lower, plan.upper, plan.work, plan.merged)
-    for volume in plan.volumes:
-        rootfs.bind_volume(volume.host, plan.merged, volume.target, volume.readonly)
-    rootfs.mount_proc(plan.merged)
-    rootfs.mount_sys(plan.merged)
-    rootfs.make_dev(plan.merged, plan.console)
+    root_fd = rootfs.open_root(plan.merged)  # every path inside is resolved from here, never from the host's "/"
+    try:
+        for volume in plan.volumes:
+            rootfs.bind_volume(volume.host, root_fd, volume.target, volume.readonly)
+        rootfs.mount_proc(root_fd)
+        rootfs.mount_sys(root_fd)
+        rootfs.make_dev(root_fd, plan.console)
+    finally:
+        os.close(root_fd)
 
 
 def enter_root(plan: ContainPlan) -> None:
@@ -96,9 +107,16 @@ def enter_root(plan: ContainPlan) -> None:
 
 def drop_privileges(plan: ContainPlan) -> None:
     security.set_rlimits()
-    security.drop_capabilities()
+    security.drop_capabilities(user=user.resolve(plan.user))  # after enter_root: names are the image's
     security.set_no_new_privs()
     security.load_seccomp(plan.seccomp_bpf)
+
+
+def close_inherited_fds(keep: tuple[int, ...]) -> None:
+    """Let only stdin, stdout, stderr and ``keep`` survive the exec into box-init (close_range(2))."""
+    linux.close_range_on_exec(3)
+    for fd in keep:
+        os.set_inheritable(fd, True)
 
 
 STEPS: tuple[Callable[[ContainPlan], None], ...] = (
@@ -124,9 +142,11 @@ def contain(plan: ContainPlan, error_fd: int) -> None:
             timings.append(f"{step}={(time.monotonic_ns() - began) / 1e9:.6f}")
         os.write(error_fd, ("steps " + " ".join(timings)).encode())
         step = "exec box-init"
+        close_inherited_fds(plan.keep_fds)
         os.execve(plan.init_fd, list(plan.init_argv), dict(e.split("=", 1) for e in plan.env))
     except BaseException as err:  # noqa: BLE001 — whatever failed, the parent must hear it
-        message = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {type(err).__name__}: {err}"
+        plain = isinstance(err, (OSError, ValueError))  # errors that already say what went wrong
+        message = f"{step}: {err}" if plain else f"{step}: {type(err).__name__}: {err}"
         os.write(error_fd, message.encode(errors="replace")[:4000])
     finally:
         sys.stderr.flush()

@@ -18,6 +18,14 @@
  * --tty          make COMMAND a session leader with stdin as its
  *                controlling terminal, so Ctrl-C on the terminal reaches it.
  *
+ * Two doors box-init keeps shut, because the command runs as the same root
+ * in the same namespaces and could otherwise reach into it:
+ *   - it marks itself non-dumpable (prctl(2), PR_SET_DUMPABLE), so its
+ *     /proc/1/fd, /proc/1/exe and memory are no longer open to processes
+ *     without CAP_SYS_PTRACE (proc(5), "ptrace access mode"): the status fd
+ *     leads to a file in box's store on the host;
+ *   - the command does not inherit the status fd (close-on-exec).
+ *
  * Exit status: COMMAND's own; 128+N if a signal N killed it; 127 when it
  * cannot be found and 126 when it cannot be run (as shells do); 125 for a
  * usage error of box-init itself.
@@ -28,7 +36,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +93,15 @@ int main(int argc, char **argv)
     if (i + 1 >= argc)
         return usage();
     char **command = &argv[i + 1];
+
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        perror("box-init: prctl(PR_SET_DUMPABLE)");
+        return 125;
+    }
+    if (status_fd >= 0 && fcntl(status_fd, F_SETFD, FD_CLOEXEC) < 0) {
+        perror("box-init: status fd");
+        return 125;
+    }
 
     /* Block the signals we handle before forking, so none is lost between
      * fork and the wait loop; sigwaitinfo(2) then takes them one by one. */

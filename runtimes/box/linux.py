@@ -42,12 +42,36 @@ MNT_DETACH = 0x2
 
 # prctl(2)
 PR_SET_PDEATHSIG = 1
+PR_CAPBSET_READ = 23
 PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 
-_SYS_PIVOT_ROOT = 155  # x86_64; there is no libc wrapper for pivot_root(2)
+# x86_64 system call numbers of calls glibc 2.36 has no wrapper for
+_SYS_PIVOT_ROOT = 155
+_SYS_CAPSET = 126
+_SYS_CLOSE_RANGE = 436
+_SYS_OPENAT2 = 437
+_SYS_MOUNT_SETATTR = 442
+
+# openat2(2): how a path is resolved
+RESOLVE_NO_MAGICLINKS = 0x02  # no /proc/PID/fd/N-style jumps
+RESOLVE_NO_SYMLINKS = 0x04    # no symbolic link at all
+RESOLVE_IN_ROOT = 0x10        # as if dirfd were "/": "..", absolute links stay inside it
+
+# close_range(2)
+CLOSE_RANGE_CLOEXEC = 1 << 2  # mark close-on-exec instead of closing now
+
+# mount_setattr(2)
+AT_EMPTY_PATH = 0x1000
+AT_RECURSIVE = 0x8000
+MOUNT_ATTR_RDONLY = 0x1
+MOUNT_ATTR_NOSUID = 0x2
+MOUNT_ATTR_NODEV = 0x4
+
+# capget(2)/capset(2): version 3 describes 64 capabilities in two 32-bit halves
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
 
 
 def _check(result: int, what: str) -> int:
@@ -120,3 +144,61 @@ def enter_root(root_fd: int) -> None:
     os.fchdir(root_fd)
     os.chroot(".")
     os.chdir("/")
+
+
+class _OpenHow(ctypes.Structure):
+    """struct open_how (openat2(2))."""
+
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64), ("resolve", ctypes.c_uint64)]
+
+
+def openat2(dirfd: int, path: str, flags: int, resolve: int, mode: int = 0) -> int:
+    """open ``path`` relative to ``dirfd`` under the ``resolve`` rules (RESOLVE_*). openat2(2)"""
+    how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
+    return _check(_libc.syscall(_SYS_OPENAT2, dirfd, _b(path), ctypes.byref(how), ctypes.sizeof(how)),
+                  f"open {path}")
+
+
+def close_range_on_exec(first: int) -> None:
+    """Mark every descriptor from ``first`` up close-on-exec, in one call. close_range(2)
+
+    Marking rather than closing lets the descriptors still needed up to the
+    execve (the program to run, the error pipe) work until then.
+    """
+    _check(_libc.syscall(_SYS_CLOSE_RANGE, ctypes.c_uint(first), ctypes.c_uint(0xFFFFFFFF),
+                         ctypes.c_uint(CLOSE_RANGE_CLOEXEC)), "close_range")
+
+
+class _MountAttr(ctypes.Structure):
+    """struct mount_attr (mount_setattr(2))."""
+
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+def mount_setattr(fd: int, attr_set: int, recursive: bool = True) -> None:
+    """Set MOUNT_ATTR_* flags on the mount ``fd`` refers to, and every mount below it. mount_setattr(2)
+
+    ``mount -o remount,bind,nodev`` changes one mount only; a bind of a host
+    directory brings its submounts along, and each must be changed too.
+    """
+    attr = _MountAttr(attr_set, 0, 0, 0)
+    flags = AT_EMPTY_PATH | (AT_RECURSIVE if recursive else 0)
+    _check(_libc.syscall(_SYS_MOUNT_SETATTR, fd, b"", flags, ctypes.byref(attr), ctypes.sizeof(attr)),
+           f"mount_setattr fd {fd}")
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def capset(effective: int, permitted: int, inheritable: int) -> None:
+    """Set the calling thread's three capability sets, as 64-bit masks. capset(2)"""
+    header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_CapData * 2)(*[_CapData((effective >> s) & 0xFFFFFFFF, (permitted >> s) & 0xFFFFFFFF,
+                                     (inheritable >> s) & 0xFFFFFFFF) for s in (0, 32)])
+    _check(_libc.syscall(_SYS_CAPSET, ctypes.byref(header), data), "capset")

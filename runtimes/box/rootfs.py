@@ -18,11 +18,22 @@ work the same on cgroup v1 and v2: every place the container can write (its
 root, /dev, volumes) is mounted ``nodev``, so a node made there is inert
 (mount(2), MS_NODEV), and the few devices it is given are the host's own
 nodes bind-mounted into /dev. tests/integration/test_escapes.py tries it.
+
+Paths inside the image are the image's to choose, symbolic links included:
+an image whose /proc is a link to /tmp (or whose volume target leads to
+"/../../etc") must not make box mount on a host directory, or mount procfs
+where the image keeps fake files. So every place box mounts on or creates
+inside the root is opened with openat2(2) RESOLVE_IN_ROOT, which resolves
+links and ".." as if the container's root were "/", and the mount is made on
+that open directory through /proc/self/fd/N (what runc does with its
+securejoin). /proc, /sys and /dev must be plain directories of the image, or
+box refuses the image with one line.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,32 +72,129 @@ def mount_overlay(lower: Sequence[Path], upper: Path, work: Path, merged: Path) 
     linux.mount("overlay", str(merged), "overlay", MS_NODEV, options)  # nodev: see the module docstring
 
 
-def bind_volume(host: Path, merged: Path, target: str, readonly: bool = False) -> None:
-    """Make a host directory or file appear at ``target`` inside the container (``-v``)."""
-    inside = merged / target.lstrip("/")
-    if host.is_dir():
-        inside.mkdir(parents=True, exist_ok=True)
-    else:
-        inside.parent.mkdir(parents=True, exist_ok=True)
-        inside.touch(exist_ok=True)
-    linux.mount(str(host), str(inside), None, MS_BIND | MS_REC)
-    # nodev even when the host's directory allows devices: a node made in it must stay inert.
-    linux.mount(None, str(inside), None, MS_BIND | MS_REMOUNT | MS_NODEV | (MS_RDONLY if readonly else 0))
+class UnsafeImage(ValueError):
+    """The image's root filesystem is laid out so that box would have to follow it out of the root."""
 
 
-def mount_proc(merged: Path) -> None:
+_IN_ROOT = linux.RESOLVE_IN_ROOT | linux.RESOLVE_NO_MAGICLINKS
+
+
+def _fd_path(fd: int) -> str:
+    """A path for what ``fd`` is open on: mount(2) and friends follow this magic link to it (proc(5))."""
+    return f"/proc/self/fd/{fd}"
+
+
+def open_root(merged: Path) -> int:
+    """An O_PATH descriptor on the container's root, the anchor every path inside it is resolved from."""
+    return os.open(merged, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def make_dirs_in_root(root_fd: int, path: str) -> int:
+    """An O_PATH descriptor on directory ``path`` inside the root, made (0755) where missing.
+
+    Each step is resolved inside the root, so a link anywhere on the way
+    leads to a place inside it, never out; mkdirat(2) of one name never
+    follows a link. A dangling link on the way is followed, inside the root,
+    to where the missing directories are then made (what `mkdir -p` does).
+    """
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    depth, hops = 0, 0
+    while True:
+        here = "/".join(parts[:depth]) or "."
+        try:
+            fd = linux.openat2(root_fd, here, os.O_PATH | os.O_DIRECTORY, _IN_ROOT)
+        except FileNotFoundError:
+            parent = linux.openat2(root_fd, "/".join(parts[:depth - 1]) or ".", os.O_PATH | os.O_DIRECTORY, _IN_ROOT)
+            try:
+                os.mkdir(parts[depth - 1], 0o755, dir_fd=parent)
+            except FileExistsError:  # a dangling link: go on from where it points
+                hops += 1
+                if hops > 40:  # the kernel's own limit on links in one lookup (path_resolution(7))
+                    raise OSError(40, f"too many levels of symbolic links in {path}") from None
+                link = os.readlink(parts[depth - 1], dir_fd=parent)
+                base = [] if link.startswith("/") else parts[:depth - 1]
+                parts = [*base, *(p for p in link.split("/") if p not in ("", ".")), *parts[depth:]]
+                depth = 0
+                continue
+            finally:
+                os.close(parent)
+            continue
+        if depth == len(parts):
+            return fd
+        os.close(fd)
+        depth += 1
+
+
+def make_file_in_root(root_fd: int, path: str) -> int:
+    """An O_PATH descriptor on file ``path`` inside the root (a bind target), made empty where missing."""
+    parent_path, _, name = path.rstrip("/").rpartition("/")
+    parent = make_dirs_in_root(root_fd, parent_path)
+    try:
+        try:
+            return linux.openat2(parent, name, os.O_PATH, _IN_ROOT)
+        except FileNotFoundError:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644,
+                             dir_fd=parent))
+            return linux.openat2(parent, name, os.O_PATH, _IN_ROOT)
+    finally:
+        os.close(parent)
+
+
+def plain_dir_in_root(root_fd: int, name: str) -> int:
+    """An O_PATH descriptor on the image's top-level directory ``name`` (proc, sys, dev), made if missing.
+
+    No link at all is accepted here: these are where box mounts the kernel's
+    own filesystems, and what it masks afterwards is found through them.
+    """
+    try:
+        return linux.openat2(root_fd, name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, linux.RESOLVE_NO_SYMLINKS)
+    except FileNotFoundError:
+        os.mkdir(name, 0o755, dir_fd=root_fd)
+        return linux.openat2(root_fd, name, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, linux.RESOLVE_NO_SYMLINKS)
+    except OSError as err:  # ELOOP: a link; ENOTDIR: a file
+        raise UnsafeImage(f"the image's /{name} is not a plain directory ({os.strerror(err.errno)}); box will not "
+                          f"mount /{name} through it: rebuild the image with /{name} as an empty directory") from None
+
+
+def bind_volume(host: Path, root_fd: int, target: str, readonly: bool = False) -> None:
+    """Make a host directory or file appear at ``target`` inside the container (``-v``).
+
+    nosuid and nodev on the bind *and every mount below it* (mount_setattr(2)
+    AT_RECURSIVE): a set-user-ID file or a device node in the host's
+    directory, or made there by the container, must stay inert.
+    """
+    inside = make_dirs_in_root(root_fd, target) if host.is_dir() else make_file_in_root(root_fd, target)
+    try:
+        linux.mount(str(host), _fd_path(inside), None, MS_BIND | MS_REC)
+    finally:
+        os.close(inside)
+    mounted = linux.openat2(root_fd, target.lstrip("/"), os.O_PATH, _IN_ROOT)  # now the bind's own root
+    try:
+        attrs = linux.MOUNT_ATTR_NOSUID | linux.MOUNT_ATTR_NODEV | (linux.MOUNT_ATTR_RDONLY if readonly else 0)
+        linux.mount_setattr(mounted, attrs)
+    finally:
+        os.close(mounted)
+
+
+def mount_proc(root_fd: int) -> None:
     """A procfs for the new PID namespace: it shows only the container's processes."""
-    (merged / "proc").mkdir(exist_ok=True)
-    linux.mount("proc", str(merged / "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    proc = plain_dir_in_root(root_fd, "proc")
+    try:
+        linux.mount("proc", _fd_path(proc), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    finally:
+        os.close(proc)
 
 
-def mount_sys(merged: Path) -> None:
+def mount_sys(root_fd: int) -> None:
     """sysfs, read-only: containers may look at devices, never reconfigure them."""
-    (merged / "sys").mkdir(exist_ok=True)
-    linux.mount("sysfs", str(merged / "sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+    sys_dir = plain_dir_in_root(root_fd, "sys")
+    try:
+        linux.mount("sysfs", _fd_path(sys_dir), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
+    finally:
+        os.close(sys_dir)
 
 
-def make_dev(merged: Path, console: str | None = None) -> None:
+def make_dev(root_fd: int, console: str | None = None) -> None:
     """A minimal /dev on a nodev tmpfs: the host's nodes of DEVICES bound in, its own devpts, /dev/shm.
 
     The host's /dev is never shown: a container that could open /dev/sda
@@ -94,9 +202,13 @@ def make_dev(merged: Path, console: str | None = None) -> None:
     docstring); each device is a bind mount of the host's node, a mount of
     its own, so it opens although the tmpfs under it would not let it.
     """
-    dev = merged / "dev"
-    dev.mkdir(exist_ok=True)
-    linux.mount("tmpfs", str(dev), "tmpfs", MS_NOSUID | MS_NODEV | linux.MS_STRICTATIME, "mode=755,size=65536k")
+    dev_dir = plain_dir_in_root(root_fd, "dev")
+    try:
+        linux.mount("tmpfs", _fd_path(dev_dir), "tmpfs", MS_NOSUID | MS_NODEV | linux.MS_STRICTATIME, "mode=755,size=65536k")
+    finally:
+        os.close(dev_dir)
+    # From here on /dev is a fresh tmpfs of ours: nothing of the image's is in it to mislead us.
+    dev = Path(_fd_path(root_fd), "dev")
     for name, _kind, _major, _minor in DEVICES:
         node = dev / name
         node.touch(mode=0o666)
@@ -114,8 +226,6 @@ def make_dev(merged: Path, console: str | None = None) -> None:
         linux.mount(console, str(dev / "console"), None, MS_BIND)
 
 
-
-
 def pivot_into(merged: Path) -> None:
     """Make ``merged`` the root and detach the old one (pivot_root(2), NOTES).
 
@@ -130,14 +240,41 @@ def pivot_into(merged: Path) -> None:
     os.chdir("/")
 
 
+def _open_kernel_path(path: str) -> int | None:
+    """An O_PATH descriptor on ``path`` below our own /proc or /sys, no link followed; None if this kernel lacks it."""
+    try:
+        return linux.openat2(-100, path, os.O_PATH | os.O_NOFOLLOW, linux.RESOLVE_NO_SYMLINKS)  # -100: AT_FDCWD
+    except FileNotFoundError:
+        return None
+
+
 def mask_paths() -> None:
-    """Hide MASKED_PATHS and make READONLY_PATHS read-only; call after pivot_into."""
+    """Hide MASKED_PATHS and make READONLY_PATHS read-only; call after pivot_into.
+
+    /proc and /sys are the kernel's own mounts by now (plain_dir_in_root saw
+    to it), so a missing path is one this kernel does not have.
+    """
     for path in MASKED_PATHS:
-        if os.path.isdir(path):
-            linux.mount("tmpfs", path, "tmpfs", MS_RDONLY)
-        elif os.path.exists(path):
-            linux.mount("/dev/null", path, None, MS_BIND)
+        fd = _open_kernel_path(path)
+        if fd is None:
+            continue
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                linux.mount("tmpfs", _fd_path(fd), "tmpfs", MS_RDONLY)
+            else:
+                linux.mount("/dev/null", _fd_path(fd), None, MS_BIND)
+        finally:
+            os.close(fd)
     for path in READONLY_PATHS:
-        if os.path.exists(path):
-            linux.mount(path, path, None, MS_BIND | MS_REC)
-            linux.mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+        fd = _open_kernel_path(path)
+        if fd is None:
+            continue
+        try:
+            linux.mount(_fd_path(fd), _fd_path(fd), None, MS_BIND | MS_REC)
+        finally:
+            os.close(fd)
+        fd = _open_kernel_path(path)  # the new bind, which the remount must name
+        try:
+            linux.mount(None, _fd_path(fd), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC)
+        finally:
+            os.close(fd)

@@ -6,7 +6,12 @@ so what stands between it and the host is this file:
 - **Capabilities** (capabilities(7)): root's powers split into ~40 pieces.
   We keep Docker's default set and drop every other one from the bounding
   set; when box-init is exec'd as uid 0 its capabilities become exactly that
-  set, and nothing it runs can ever get the others back.
+  set, and nothing it runs can ever get the others back. All five sets are
+  written (``drop_capabilities``), and which capabilities exist is asked of
+  the kernel, never of a file inside the container.
+- **The image's user** (its ``USER``, see user.py): supplementary groups,
+  group and user are set on the way; a user other than root keeps no
+  capabilities at all, as in Docker.
 - **no_new_privs** (prctl(2), PR_SET_NO_NEW_PRIVS): execve() can no longer
   grant privileges (set-user-ID bits and file capabilities are ignored).
 - **rlimits** (getrlimit(2)): the OCI runtime spec's default for open files.
@@ -24,8 +29,10 @@ import errno
 import functools
 import os
 import resource
+from collections.abc import Iterable
 
 from runtimes.box import linux
+from runtimes.box.user import ROOT, Identity
 
 # Docker's default capability set (moby oci/caps/defaults.go), by number
 # from linux/capability.h. Everything else — CAP_SYS_ADMIN (mount, most of
@@ -36,7 +43,6 @@ DOCKER_DEFAULT_CAPS = {
     "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8, "CAP_NET_BIND_SERVICE": 10,
     "CAP_NET_RAW": 13, "CAP_SYS_CHROOT": 18, "CAP_MKNOD": 27, "CAP_AUDIT_WRITE": 29, "CAP_SETFCAP": 31,
 }
-_CAP_LAST_CAP = "/proc/sys/kernel/cap_last_cap"
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2  # prctl(2)
 
 # The OCI runtime spec's example/default rlimit (runc spec's config.json).
@@ -56,13 +62,48 @@ BLOCKED_SYSCALLS = (
 )
 
 
-def drop_capabilities(keep: set[int] = set(DOCKER_DEFAULT_CAPS.values())) -> None:
-    """Remove every capability not in ``keep`` from the bounding set, and clear ambient ones."""
-    with open(_CAP_LAST_CAP) as f:
-        last = int(f.read())
-    for cap in range(last + 1):
-        if cap not in keep:
+def kernel_capabilities() -> range:
+    """Every capability number this kernel knows, asked of the kernel itself.
+
+    PR_CAPBSET_READ fails with EINVAL past the last one (prctl(2)). Not read
+    from /proc/sys/kernel/cap_last_cap: inside a container that file is
+    wherever the image's /proc leads, and an image that fakes "0" there would
+    keep every capability.
+    """
+    cap = 0
+    while True:
+        try:
+            linux.prctl(linux.PR_CAPBSET_READ, cap)
+        except OSError as err:
+            if err.errno == errno.EINVAL:
+                return range(cap)
+            raise
+        cap += 1
+
+
+def drop_capabilities(keep: Iterable[int] = DOCKER_DEFAULT_CAPS.values(), user: Identity = ROOT) -> None:
+    """Become ``user`` and set all five capability sets (capabilities(7)), none left to chance.
+
+    In this order, because each step needs a capability the next one gives up:
+    1. bounding set: only ``keep`` (needs CAP_SETPCAP); nothing run later can
+       ever gain another;
+    2. the user: supplementary groups, group, then user (CAP_SETGID, CAP_SETUID);
+       for a user other than root, setuid(2) empties the other sets itself;
+    3. effective and permitted: ``keep`` for root, nothing for another user;
+       inheritable: empty, so a file with inheritable file capabilities gains
+       nothing across execve (CVE-2022-24769, fixed in runc and Docker by
+       clearing it);
+    4. ambient: empty.
+    """
+    kept = set(keep)
+    for cap in kernel_capabilities():
+        if cap not in kept:
             linux.prctl(linux.PR_CAPBSET_DROP, cap)
+    os.setgroups(list(user.groups))  # always: the caller's supplementary groups never reach the container
+    os.setgid(user.gid)
+    os.setuid(user.uid)
+    mask = sum(1 << cap for cap in kept) if user.uid == 0 else 0
+    linux.capset(effective=mask, permitted=mask, inheritable=0)
     linux.prctl(linux.PR_CAP_AMBIENT, linux.PR_CAP_AMBIENT_CLEAR_ALL)
 
 

@@ -48,6 +48,7 @@ class Config:
     detach: bool = False
     auto_remove: bool = False
     created: str = ""
+    user: str = ""             # the image's USER ("" = root); configs of older versions have none
 
 
 @dataclasses.dataclass

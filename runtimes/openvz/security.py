@@ -50,11 +50,12 @@ def seccomp_program() -> bytes | None:
 
 
 def confine(program: bytes | None) -> None:
-    """Drop every capability not in VZ_CAPS from the bounding set, then load the filter.
+    """Load the filter, then set every capability set to VZ_CAPS (inheritable and ambient empty).
 
     Called just before exec: the capabilities root keeps across execve are
-    then exactly VZ_CAPS. The filter is loaded while CAP_SYS_ADMIN is still
-    effective, which is what lets it go on without no_new_privs (seccomp(2)).
+    then exactly VZ_CAPS. The filter goes first, while CAP_SYS_ADMIN is still
+    effective, which is what lets it go on without no_new_privs (seccomp(2));
+    the calls that drop the capabilities afterwards are ones it allows.
     """
-    box_security.drop_capabilities(set(VZ_CAPS.values()))
     box_security.load_seccomp(program)
+    box_security.drop_capabilities(set(VZ_CAPS.values()))
