@@ -92,12 +92,21 @@ def mount_disk(plan: BootPlan) -> None:
 
 
 def mount_system_dirs(plan: BootPlan) -> None:
-    root = plan.mountpoint
-    rootfs.mount_proc(root)
-    rootfs.mount_sys(root)
-    rootfs.make_dev(root)
-    (root / "run").mkdir(exist_ok=True)
-    linux.mount("tmpfs", str(root / "run"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
+    # The CT's disk is the CT's to write: between two starts its root may have
+    # made /proc or /run a link to a host path. Every target is therefore
+    # resolved inside the CT's root (box's rootfs.py explains how).
+    root_fd = rootfs.open_root(plan.mountpoint)
+    try:
+        rootfs.mount_proc(root_fd)
+        rootfs.mount_sys(root_fd)
+        rootfs.make_dev(root_fd)
+        run = rootfs.make_dirs_in_root(root_fd, "run")
+        try:
+            linux.mount("tmpfs", f"/proc/self/fd/{run}", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=16m")
+        finally:
+            os.close(run)
+    finally:
+        os.close(root_fd)
 
 
 def enter_root(plan: BootPlan) -> None:
