@@ -150,6 +150,7 @@ class TokenServer:
         self.x5c = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.realm = f"http://127.0.0.1:{self.server.server_address[1]}/token"
+        self.received: list[str] = []  # the Authorization header of every request ("" for none), to check who sent what
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def grant(self, account: str | None, scope: str) -> list[dict]:
@@ -177,6 +178,7 @@ class TokenServer:
                 query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                 account = None
                 header = self.headers.get("Authorization", "")
+                server.received.append(header)
                 if header.startswith("Basic "):
                     user, _, password = base64.b64decode(header[6:]).decode().partition(":")
                     if (user, password) != (USER, PASSWORD):

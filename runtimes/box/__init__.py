@@ -5,8 +5,10 @@ Where to look:
 - ``contain.py``    the ordered steps inside the new container, before the command runs
 - ``linux.py``      the system calls (unshare, setns, mount, pivot_root, prctl)
 - ``cgroups.py``    limits written and usage read back, cgroup v1 and v2
+- ``devices.py``    the devices a container may open: devices.allow lines (v1), a BPF program (v2)
 - ``rootfs.py``     OverlayFS, pivot_root, /proc, /sys, /dev, masked paths
-- ``security.py``   capabilities, no_new_privs, rlimits, seccomp
+- ``security.py``   capabilities, no_new_privs, rlimits
+- ``seccomp.py``    the seccomp allow-list (Docker's default profile, as data), compiled and loaded
 - ``network.py``    loopback up in the new network namespace
 - ``init.c``        box-init, PID 1 of every container: reaps zombies, forwards signals
 - ``images.py``     the OCI image-layout store; ``state.py`` containers on disk

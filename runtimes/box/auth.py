@@ -2,9 +2,10 @@
 
 Credentials come, first found wins, from
 
-1. ``BOX_REGISTRY_USER`` and ``BOX_REGISTRY_PASSWORD`` in the environment
-   (sent to whichever registry is being pulled from, as ``docker login``
-   credentials are sent to the registry they were given for);
+1. ``BOX_REGISTRY_USER`` and ``BOX_REGISTRY_PASSWORD`` in the environment,
+   for the one registry ``BOX_REGISTRY_HOST`` names (``127.0.0.1:5000``,
+   ``docker.io``), as ``docker login HOST`` credentials are for HOST only:
+   an image name chosen by someone else must not get them sent elsewhere;
 2. a Docker-style config file: ``$DOCKER_CONFIG/config.json``, else
    ``~/.docker/config.json``, or the containers' ``$REGISTRY_AUTH_FILE``
    (same format): ``{"auths": {"host:port": {"auth": base64("user:password")}}}``.
@@ -28,6 +29,7 @@ from pathlib import Path
 from runtimes.box.errors import BoxError
 
 DOCKER_HUB_CONFIG_KEY = "index.docker.io"  # config files name Docker Hub "https://index.docker.io/v1/"
+ENV_USER, ENV_PASSWORD, ENV_HOST = "BOX_REGISTRY_USER", "BOX_REGISTRY_PASSWORD", "BOX_REGISTRY_HOST"
 _PARAM_RE = re.compile(r'(\w+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))')
 
 
@@ -69,15 +71,34 @@ def config_files() -> list[Path]:
 
 def find_credentials(registry: str) -> Credentials | None:
     """Credentials for ``registry`` (as written in references: "docker.io", "host:5000"), if any."""
-    user, password = os.environ.get("BOX_REGISTRY_USER"), os.environ.get("BOX_REGISTRY_PASSWORD")
-    if user and password is not None:
-        return Credentials(user, password, "BOX_REGISTRY_USER/BOX_REGISTRY_PASSWORD")
+    from_env = _from_environment(registry)
+    if from_env:
+        return from_env
     wanted = DOCKER_HUB_CONFIG_KEY if registry == "docker.io" else registry
     for path in config_files():
         found = _from_config(path, wanted)
         if found:
             return found
     return None
+
+
+def _from_environment(registry: str) -> Credentials | None:
+    user, password = os.environ.get(ENV_USER), os.environ.get(ENV_PASSWORD)
+    if not user or password is None:
+        return None
+    host = os.environ.get(ENV_HOST, "").strip()
+    if not host:
+        raise BoxError(f"registry credentials: {ENV_USER} is set but not {ENV_HOST}; set {ENV_HOST} to the registry "
+                       f"they are for (e.g. {ENV_HOST}=127.0.0.1:5000), so that they are never sent to another")
+    if _same_registry(_config_host(host), registry):
+        return Credentials(user, password, f"{ENV_USER}/{ENV_PASSWORD} for {host}")
+    return None
+
+
+def _same_registry(a: str, b: str) -> bool:
+    """Host names compare without case; Docker Hub answers to several names."""
+    hub = {"docker.io", DOCKER_HUB_CONFIG_KEY, "registry-1.docker.io"}
+    return a.lower() == b.lower() or (a.lower() in hub and b.lower() in hub)
 
 
 def _from_config(path: Path, registry: str) -> Credentials | None:

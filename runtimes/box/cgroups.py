@@ -13,6 +13,10 @@ A process joins a group by writing its PID to ``cgroup.procs`` (v1 also has
 itself, before it execs anything, so the workload is charged from its first
 instruction. ``self_join_files`` says which file, and why it matters for speed.
 
+``create`` also limits the devices the group's processes may open or make
+(devices.py: one list of rules; v1 writes devices.deny and devices.allow, v2
+attaches a BPF device program), before any process is in the group.
+
 Kernel docs: Documentation/admin-guide/cgroup-v2.rst and, for v1,
 Documentation/admin-guide/cgroup-v1/{memory,pids}.rst and scheduler/sched-bwc.rst.
 """
@@ -25,9 +29,12 @@ import functools
 import os
 import signal
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes.base import Limits
+from runtimes.box import devices
+from runtimes.box.devices import DeviceRule
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "box"               # every group box makes lives under this one (vz passes parent="vz")
@@ -107,8 +114,12 @@ class Cgroup(abc.ABC):
         """The directory holding ``controller``'s files (v1: one per controller; v2: the group's)."""
 
     @abc.abstractmethod
-    def create(self, limits: Limits) -> None:
-        """Make the group and write its limits; any error leaves nothing behind."""
+    def create(self, limits: Limits, allowed_devices: Sequence[DeviceRule] | None = devices.DEFAULT_RULES) -> None:
+        """Make the group and write its limits; any error leaves nothing behind.
+
+        ``allowed_devices``: the only devices its processes may open or make
+        (devices.py); None leaves devices unrestricted, as on the host.
+        """
 
     @abc.abstractmethod
     def _write_limits(self, limits: Limits) -> None: ...
@@ -176,7 +187,9 @@ class CgroupV1(Cgroup):
     """cgroup v1: one hierarchy per controller, so one directory per controller."""
 
     version = "v1"
-    CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "blkio")
+    # devices: every process of the container must be in its devices group too,
+    # `box exec`'s included, so it is joined like the others (self_join_files).
+    CONTROLLERS = ("memory", "cpu", "cpuacct", "pids", "blkio", "devices")
 
     def __init__(self, name: str, parent: str = PARENT) -> None:
         super().__init__(name, parent)
@@ -209,10 +222,34 @@ class CgroupV1(Cgroup):
     def controller_path(self, controller: str) -> Path:
         return self._dir[controller]
 
-    def create(self, limits: Limits) -> None:
+    def create(self, limits: Limits, allowed_devices: Sequence[DeviceRule] | None = devices.DEFAULT_RULES) -> None:
         for d in self._dirs():
             d.mkdir(parents=True, exist_ok=True)
-        self._undo_on_error(lambda: self._write_limits(limits))
+
+        def limit() -> None:
+            self._limit_devices(allowed_devices)
+            self._write_limits(limits)
+        self._undo_on_error(limit)
+
+    def _limit_devices(self, rules: Sequence[DeviceRule] | None) -> None:
+        """Deny every device, then allow each rule (cgroup-v1/devices.rst).
+
+        A new group starts with its parent's list (for box/, the root's "a *:* rwm"),
+        so "a" must be denied first. The kernel takes one rule per write(2).
+        """
+        if rules is None:
+            return
+        directory = self._dir["devices"]
+        _write(directory / "devices.deny", "a")
+        fd = os.open(directory / "devices.allow", os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            for line in devices.v1_lines(rules):
+                try:
+                    os.write(fd, line.encode())
+                except OSError as err:
+                    raise OSError(err.errno, f"write {line!r} to {directory / 'devices.allow'}: {err.strerror}") from None
+        finally:
+            os.close(fd)
 
     def _write_limits(self, limits: Limits) -> None:
         mem, cpu = self._dir["memory"], self._dir["cpu"]
@@ -292,12 +329,18 @@ class CgroupV2(Cgroup):
         if set(wanted) - enabled:
             _write(parent / "cgroup.subtree_control", " ".join(f"+{c}" for c in wanted))
 
-    def create(self, limits: Limits) -> None:
+    def create(self, limits: Limits, allowed_devices: Sequence[DeviceRule] | None = devices.DEFAULT_RULES) -> None:
         self._enable_controllers(self._root)
         (self._root / self.parent).mkdir(exist_ok=True)
         self._enable_controllers(self._root / self.parent)
         self._dir.mkdir(exist_ok=True)
-        self._undo_on_error(lambda: self._write_limits(limits))
+
+        def limit() -> None:
+            # v2 has no devices files: a BPF program attached to the group decides (cgroup-v2.rst, "Device controller").
+            if allowed_devices is not None:
+                devices.attach(self._dir, allowed_devices)
+            self._write_limits(limits)
+        self._undo_on_error(limit)
 
     def _write_limits(self, limits: Limits) -> None:
         d = self._dir

@@ -1,7 +1,7 @@
 """`box`: the command line a Docker class uses, over the engine in container.py.
 
     box run [-it] [-d] [--rm] [--name N] [-m MEM] [--cpus N] [--pids-limit N]
-            [-e K=V] [-v HOST:CTR[:ro]] IMAGE [CMD...]
+            [-e K=V] [-v HOST:CTR[:ro]] [--security-opt seccomp=unconfined] IMAGE [CMD...]
     box ps [-a] [-q] [-f status=exited]     box rm [-f] C...     box container prune
     box pull [-q] NAME[:TAG|@DIGEST]        box images      box rmi IMAGE...
     box import SOURCE NAME[:TAG]
@@ -10,8 +10,11 @@
 
 Exit codes as Docker's: 125 when box itself fails (bad flags included),
 126 when the command cannot be run, 127 when it is not found, else the
-command's own; `box pull` exits 1 when the pull fails, as `docker pull`
-does. Every error is one line on stderr.
+command's own; 1 where docker's daemon refuses (`box pull` failing, `rm`
+or `rmi` of what is not there or is in use, an unknown `ps -f` filter) and
+where arguments are missing (`box rm $(box ps -aq)` with nothing to remove),
+as the docker client exits then. Every error is one line on stderr.
+docs/box.md's "box beside Docker" table lists what else agrees and differs.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import click
 from bench.errors import BenchError
 from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.base import Limits
-from runtimes.box import cgroups, format, security, tty
+from runtimes.box import cgroups, format, seccomp, tty
 from runtimes.box.container import NAME_RE as CONTAINER_NAME_RE
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.contain import Volume
@@ -98,6 +101,20 @@ def check_env(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ..
     return value
 
 
+def check_security_opt(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        seccomp.setting(value)
+    except BoxError as err:
+        raise click.BadParameter(str(err)) from None
+    return value
+
+
+class Refused(BoxError):
+    """What Docker's daemon refuses (an invalid filter…): the docker client then exits 1, not 125."""
+
+    exit_code = 1
+
+
 def _engine() -> Engine:
     if os.geteuid() != 0:
         raise BoxError("box needs root (namespaces, mounts, cgroups): run it with sudo")
@@ -115,7 +132,7 @@ def version() -> None:
     click.echo(f"box version {VERSION} (isobench)")
     click.echo(f" kernel:  {os.uname().release}")
     click.echo(f" cgroups: {cgroups.host_version()}")
-    click.echo(f" seccomp: {'libseccomp filter' if security.seccomp_available() else 'none (python3-seccomp not installed)'}")
+    click.echo(f" seccomp: {'allow-list (libseccomp)' if seccomp.available() else seccomp.missing_message()}")
     click.echo(f" storage: OverlayFS, images and containers in {root_dir()}")
 
 
@@ -128,8 +145,11 @@ def import_(source: Path, reference: str) -> None:
     click.echo(image.id)
 
 
-def _pull(engine: Engine, name: str, out: TextIO, quiet: bool = False) -> None:
-    """Pull with Docker's output: progress bars on ``out``, then the digest and the reference."""
+def _pull(engine: Engine, name: str, out: TextIO, quiet: bool = False, for_run: bool = False) -> None:
+    """Pull with Docker's output: progress bars on ``out``, then the digest and the reference.
+
+    ``docker run`` ends its pull at the "Status:" line; only ``docker pull`` names the reference after it.
+    """
     from runtimes.box import progress, pull  # rich and requests: only when pulling
 
     if quiet:
@@ -137,7 +157,7 @@ def _pull(engine: Engine, name: str, out: TextIO, quiet: bool = False) -> None:
         return
     with progress.RichProgress(out) as bars:
         result = pull.pull(engine.images, name, bars)
-    for line in progress.summary(result):
+    for line in progress.summary(result)[:2 if for_run else None]:
         click.echo(line, file=out)
 
 
@@ -183,11 +203,15 @@ def _limits(memory: int | None, cpus: float | None, pids: int | None) -> Limits:
 @click.option("--pids-limit", type=click.IntRange(1, 1 << 22), help="most processes at once")
 @click.option("-e", "--env", multiple=True, callback=check_env, help="KEY=VALUE (repeatable)")
 @click.option("-v", "--volume", "volumes", multiple=True, type=parse_volume, help="/host:/container[:ro] (repeatable)")
+@click.option("--security-opt", multiple=True, callback=check_security_opt,
+              help="seccomp=unconfined: no seccomp filter (as Docker's flag)")
 @click.argument("image")
 @click.argument("command", nargs=-1)
-def run(interactive, use_tty, detach, auto_remove, name, hostname, memory, cpus, pids_limit, env, volumes, image, command):
+def run(interactive, use_tty, detach, auto_remove, name, hostname, memory, cpus, pids_limit, env, volumes, security_opt,
+        image, command):
     """Create and start a container from IMAGE."""
     engine = _engine()
+    seccomp.program_for(seccomp.setting(security_opt))  # no filter possible: refuse before pulling anything
     try:
         engine.images.resolve(image)
     except NoSuchImage:
@@ -196,10 +220,10 @@ def run(interactive, use_tty, detach, auto_remove, name, hostname, memory, cpus,
 
         wanted = str(reference.parse(image))  # with its tag: `docker run` names no "default tag"
         click.echo(f"Unable to find image '{wanted}' locally", err=True)
-        _pull(engine, wanted, sys.stderr)
+        _pull(engine, wanted, sys.stderr, for_run=True)
     container = engine.create(image, command, name=name, env=env, volumes=volumes, hostname=hostname,
                               limits=_limits(memory, cpus, pids_limit), tty=use_tty, interactive=interactive,
-                              detach=detach, auto_remove=auto_remove)
+                              detach=detach, auto_remove=auto_remove, security_opt=security_opt)
     if detach:
         _start_detached(engine, container)
         click.echo(container.id)
@@ -239,12 +263,26 @@ def _run_attached(engine: Engine, container: Container, interactive: bool, use_t
             os.close(slave)
             return _wait_with_terminal(engine, container, started, master, interactive)
     stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-    started = engine.start(container, (stdin, 1, 2), die_with_parent=True)
-    if stdin != 0:
-        os.close(stdin)
-    _check_setup(engine, container, started)
-    # Our signals go to box-init, which passes them on (Docker's --sig-proxy).
-    return _conclude(engine, container, wait_forwarding_signals(started.pid, FORWARDED_SIGNALS))
+    with tty.shield((stdin, 1, 2)) as shielded:  # never our terminal itself: pipes in its place
+        started = engine.start(container, shielded.stdio, die_with_parent=True)
+        shielded.close_container_ends()
+        if stdin != 0:
+            os.close(stdin)
+        _check_setup(engine, container, started)
+        # Our signals go to box-init, which passes them on (Docker's --sig-proxy).
+        return _conclude(engine, container, _wait_relaying(started.pid, shielded, FORWARDED_SIGNALS))
+
+
+def _wait_relaying(pid: int, shielded: tty.Shield, forward: tuple[int, ...]) -> int:
+    """``pid``'s wait status; meanwhile box copies between our terminal and the pipes that replace it."""
+    if not shielded.active:  # no terminal: the container has our fds, nothing to copy
+        return wait_forwarding_signals(pid, forward)
+    pidfd = os.pidfd_open(pid)
+    try:
+        tty.relay(shielded, pidfd, forward)
+    finally:
+        os.close(pidfd)
+    return os.waitpid(pid, 0)[1]
 
 
 def _wait_with_terminal(engine: Engine, container: Container, started: Started, master: int, interactive: bool) -> int:
@@ -292,8 +330,10 @@ def ps(show_all, quiet, filters, no_trunc):
             command = command[:19] + "…"
         st = c.state
         rows.append([c.id if no_trunc else c.short_id, c.config.image, f'"{command}"', format.ago(c.config.created),
-                     format.status_text(st.status, st.exit_code, st.started_at, st.finished_at), c.name])
-    click.echo("\n".join(format.table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"], rows)))
+                     format.status_text(st.status, st.exit_code, st.started_at, st.finished_at), "", c.name])
+    # PORTS stays empty (box publishes no ports) but is kept, so scripts that read docker's columns read box's.
+    header = ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"]
+    click.echo("\n".join(format.table(header, rows)))
 
 
 def _parse_filters(filters: tuple[str, ...]) -> dict[str, set[str]]:
@@ -301,10 +341,9 @@ def _parse_filters(filters: tuple[str, ...]) -> dict[str, set[str]]:
     for f in filters:
         key, sep, value = f.partition("=")
         if not sep or key not in ("status", "name"):
-            raise click.BadParameter(f"invalid filter {f!r}: use status=created|running|exited or name=NAME",
-                                     param_hint="'-f'")
+            raise Refused(f"invalid filter {f!r}: use -f status=created|running|exited or -f name=NAME")
         if key == "status" and value not in {s.value for s in Status}:
-            raise click.BadParameter(f"invalid status {value!r}: use created, running or exited", param_hint="'-f'")
+            raise Refused(f"invalid filter {f!r}: invalid status {value!r}: use created, running or exited")
         wanted.setdefault(key, set()).add(value)
     return wanted
 
@@ -355,15 +394,34 @@ def container() -> None:
 @click.option("-f", "--force", is_flag=True, help="do not ask for confirmation")
 def prune(force):
     """Remove all stopped containers."""
-    if not force:
-        click.echo("WARNING! This will remove all stopped containers.")
-        if not click.confirm("Are you sure you want to continue?", default=False):
-            return
-    removed = _engine().prune()
-    click.echo("Deleted Containers:")
-    for cid in removed:
-        click.echo(cid)
-    click.echo(f"\nTotal: {len(removed)} container(s)")
+    if not force and not _confirmed("WARNING! This will remove all stopped containers.\n"
+                                    "Are you sure you want to continue? [y/N] "):
+        return  # docker exits 0 on "no" (and on end of input) too
+    engine = _engine()
+    # What each container wrote (its upper dir) is what removing it gives back: Docker's "reclaimed space".
+    written = {c.id: _bytes_under(c.dir / "upper") for c in engine.list(all=True) if c.state.status is not Status.RUNNING}
+    removed = engine.prune()
+    if removed:
+        click.echo("Deleted Containers:")
+        click.echo("\n".join(removed) + "\n")
+    click.echo(f"Total reclaimed space: {format.size(sum(written.get(cid, 0) for cid in removed))}")
+
+
+def _confirmed(question: str) -> bool:
+    """Docker's prompt: one line read from stdin, yes only for "y" or "Y"; end of input is no."""
+    click.echo(question, nl=False)
+    return sys.stdin.readline().strip() in ("y", "Y")
+
+
+def _bytes_under(directory: Path) -> int:
+    total = 0
+    for parent, _dirs, files in os.walk(directory):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_size
+            except OSError:
+                continue
+    return total
 
 
 @cli.command()
@@ -371,10 +429,18 @@ def prune(force):
 @click.argument("refs", nargs=-1, required=True)
 def rmi(force, refs):
     """Remove images (tags, then layers nothing else uses)."""
-    engine = _engine()
+    engine, failed = _engine(), False
     for ref in refs:
-        for line in engine.images.remove(ref, in_use=engine.in_use_images()):
+        try:
+            lines = engine.images.remove(ref, in_use=engine.in_use_images())
+        except BoxError as err:  # as `docker rmi`: say so, go on with the others, exit 1 at the end
+            click.echo(f"Error: {err}", err=True)
+            failed = True
+            continue
+        for line in lines:
             click.echo(line)
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()
@@ -405,11 +471,13 @@ def exec_(interactive, use_tty, env, ref, command):
             with tty.raw_mode(0) if interactive else _nothing():
                 tty.proxy(master, pidfd, stdin=0 if interactive else -1)
             os.close(pidfd)
-    else:
-        stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
-        started = engine.exec_in(target, command, (stdin, 1, 2), env=env)
+        sys.exit(exit_code(os.waitpid(started.pid, 0)[1]))
+    stdin = 0 if interactive else os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    with tty.shield((stdin, 1, 2)) as shielded:  # never our terminal itself, as in `box run`
+        started = engine.exec_in(target, command, shielded.stdio, env=env)
+        shielded.close_container_ends()
         _check_exec(started)
-    sys.exit(exit_code(os.waitpid(started.pid, 0)[1]))
+        sys.exit(exit_code(_wait_relaying(started.pid, shielded, forward=())))
 
 
 def _check_exec(started: Started) -> None:
@@ -452,6 +520,7 @@ def _container_json(c: Container) -> dict:
                    "Image": c.config.image, "Tty": c.config.tty, "OpenStdin": c.config.interactive},
         "HostConfig": {"Memory": c.config.limits.memory_bytes or 0, "NanoCpus": int((c.config.limits.cpus or 0) * 1e9),
                        "PidsLimit": c.config.limits.pids, "AutoRemove": c.config.auto_remove,
+                       "SecurityOpt": ["seccomp=unconfined"] if c.config.seccomp == seccomp.UNCONFINED else None,
                        "Binds": [f"{v['host']}:{v['target']}{':ro' if v['readonly'] else ''}" for v in c.config.volumes]},
         "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": str(c.dir / "upper"), "WorkDir": str(c.dir / "work"),
                                                      "MergedDir": str(c.dir / "merged")}},
@@ -465,6 +534,14 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="box", standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
+    except click.MissingParameter as err:
+        if not isinstance(err.param, click.Argument) or err.ctx is None:
+            print(f"box: {err.format_message()} (see 'box --help')", file=sys.stderr)
+            sys.exit(125)
+        # docker exits 1, not 125, when only arguments are missing: `box rm $(box ps -aq)` with nothing to remove.
+        path = err.ctx.command_path
+        print(f"box: '{path}' requires at least 1 argument (see '{path} --help')", file=sys.stderr)
+        sys.exit(1)
     except click.ClickException as err:
         print(f"box: {err.format_message()} (see 'box --help')", file=sys.stderr)
         sys.exit(125)

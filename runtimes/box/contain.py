@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from runtimes.box import linux, network, rootfs, security, user
+from runtimes.box import linux, network, rootfs, seccomp, security, user
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +61,7 @@ class ContainPlan:
     env: tuple[str, ...]
     workdir: str = "/"
     volumes: tuple[Volume, ...] = ()
-    seccomp_bpf: bytes | None = None   # compiled once by the parent (security.seccomp_program)
+    seccomp_bpf: bytes | None = None   # compiled once by the parent (seccomp.program); None: unconfined
     console: str | None = None        # the pty to bind on /dev/console, with -t
     user: str = ""                    # the image's USER ("" = root), resolved inside (user.py)
     keep_fds: tuple[int, ...] = ()    # descriptors box-init inherits (its status file); every other one is closed
@@ -109,7 +109,7 @@ def drop_privileges(plan: ContainPlan) -> None:
     security.set_rlimits()
     security.drop_capabilities(user=user.resolve(plan.user))  # after enter_root: names are the image's
     security.set_no_new_privs()
-    security.load_seccomp(plan.seccomp_bpf)
+    seccomp.load(plan.seccomp_bpf)
 
 
 def close_inherited_fds(keep: tuple[int, ...]) -> None:

@@ -29,10 +29,10 @@ from pathlib import Path
 
 from runtimes._wait import exit_code
 from runtimes.base import Limits
-from runtimes.box import cgroups, linux, security, user
+from runtimes.box import cgroups, linux, seccomp, security, user
 from runtimes.box.contain import ContainPlan, Volume, contain
 from runtimes.box.errors import BoxError, Conflict, NoSuchContainer
-from runtimes.box.images import ImageStore
+from runtimes.box.images import ImageStore, private_directory
 from runtimes.box.names import random_name
 from runtimes.box.state import (Config, State, Status, is_running, load_config, load_state, now, process_start_time,
                                  save_config, save_state)
@@ -126,7 +126,7 @@ class Engine:
         self.root = root or root_dir()
         self.images = ImageStore(self.root)
         self.containers_dir = self.root / "containers"
-        self.containers_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(self.containers_dir)  # upper/ and merged/ of every container: root's only
         # names/<name> is a symlink to the container's ID: creating it is an
         # atomic claim (symlink(2) fails if the name exists), and finding a
         # container by name is one readlink.
@@ -171,7 +171,9 @@ class Engine:
     def create(self, image_ref: str, command: Sequence[str] = (), *, name: str | None = None,
                env: Sequence[str] = (), volumes: Sequence[Volume] = (), limits: Limits = Limits(),
                hostname: str | None = None, tty: bool = False, interactive: bool = False,
-               detach: bool = False, auto_remove: bool = False) -> Container:
+               detach: bool = False, auto_remove: bool = False, security_opt: Sequence[str] = ()) -> Container:
+        seccomp_setting = seccomp.setting(security_opt)
+        seccomp.program_for(seccomp_setting)  # no binding, no filter: refuse now, before anything is made
         image = self.images.resolve(image_ref)
         if name is not None and not NAME_RE.match(name):
             raise BoxError(f"invalid container name {name!r}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
@@ -186,6 +188,7 @@ class Engine:
             user=image.config.get("config", {}).get("User") or "",
             volumes=[{"host": str(v.host), "target": v.target, "readonly": v.readonly} for v in volumes],
             tty=tty, interactive=interactive, detach=detach, auto_remove=auto_remove, created=now(),
+            seccomp=seccomp_setting,
         )
         directory = self.containers_dir / cid
         for sub in ("upper", "work", "merged"):
@@ -215,6 +218,7 @@ class Engine:
         """Fork the container's first process; returns at once (see ``Started``)."""
         if not container.state.status.can_start():
             raise Conflict(f"container {container.name} is {container.state.status.value}; only a created container can start")
+        seccomp.program_for(container.config.seccomp)  # refuse before anything is made (compiled once, then cached)
         cgroup = container.cgroup()
         cgroup.create(container.config.limits)
         opened: list[int] = []
@@ -245,7 +249,7 @@ class Engine:
             upper=container.dir / "upper", work=container.dir / "work", merged=container.dir / "merged",
             cgroup_join_files=tuple(cgroup.self_join_files), init_fd=init_fd, init_argv=tuple(init_argv), env=tuple(cfg.env),
             volumes=tuple(Volume(Path(v["host"]), v["target"], v["readonly"]) for v in cfg.volumes), console=console,
-            seccomp_bpf=security.seccomp_program(), user=cfg.user, keep_fds=(status_fd,),
+            seccomp_bpf=seccomp.program_for(cfg.seccomp), user=cfg.user, keep_fds=(status_fd,),
         )
 
     # -- observing and ending ----------------------------------------------
@@ -325,11 +329,11 @@ class Engine:
         self.refresh(container)
         if container.state.status is not Status.RUNNING:
             raise Conflict(f"container {container.name} is not running")
+        program = seccomp.program_for(container.config.seccomp)  # `docker exec` gets the container's profile
         init_fd = sealed_init()
         error_r, error_w = os.pipe()
         argv = ["box-init", *(["--tty"] if tty else []), "--", *command]
         environment = _environment({"config": {"Env": container.config.env}}, env, tty)
-        program = security.seccomp_program()
         try:
             pid = os.fork()
             if pid == 0:
@@ -397,7 +401,7 @@ def _exec_child(container: Container, stdio: tuple[int, int, int], error_w: int,
         security.set_rlimits()
         security.drop_capabilities(user=user.resolve(container.config.user))  # `docker exec` runs as the image's user too
         security.set_no_new_privs()
-        security.load_seccomp(seccomp_bpf)
+        seccomp.load(seccomp_bpf)
         step = "exec box-init"
         linux.close_range_on_exec(3)  # nothing the caller had open reaches the container (CVE-2024-21626)
         os.execve(init_fd, argv, dict(e.split("=", 1) for e in env))

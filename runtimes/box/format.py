@@ -23,6 +23,7 @@ def ago(stamp: str, now: dt.datetime | None = None) -> str:
 
 
 def duration(delta: dt.timedelta) -> str:
+    """Docker's words for an age (go-units HumanDuration): '3 days', '5 weeks', '11 months', '2 years'."""
     seconds = int(delta.total_seconds())
     if seconds < 1:
         return "Less than a second"
@@ -33,12 +34,15 @@ def duration(delta: dt.timedelta) -> str:
         return "About a minute"
     if minutes < 60:
         return f"{minutes} minutes"
-    hours = minutes // 60
+    hours = int(delta.total_seconds() / 3600 + 0.5)  # rounded half up from here on, as Docker does
     if hours == 1:
         return "About an hour"
     if hours < 48:
         return f"{hours} hours"
-    return f"{hours // 24} days"
+    for limit_h, unit, unit_h in ((24 * 14, "days", 24), (24 * 60, "weeks", 24 * 7), (24 * 365 * 2, "months", 24 * 30)):
+        if hours < limit_h:
+            return f"{hours // unit_h} {unit}"
+    return f"{int(delta.total_seconds() // 3600) // (24 * 365)} years"
 
 
 def size(n: int) -> str:

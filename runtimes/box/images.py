@@ -115,6 +115,19 @@ def _safe_members(archive: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:
         yield member
 
 
+def private_directory(path: Path) -> None:
+    """``path`` made if missing, and mode 0700 even if an older box made it 0755.
+
+    A layer, or a container's upper directory, may hold a setuid-root file
+    the image or the container put there; a host user who can reach it can
+    run it and be root (CVE-2021-41091, Docker's fix: /var/lib/docker 0710).
+    So no one but root may even traverse the store's top directories (chmod(2)).
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        os.chmod(path, 0o700)
+
+
 class ImageStore:
     """Images and layers under ``root``."""
 
@@ -122,8 +135,9 @@ class ImageStore:
         self.root = root
         self.blobs = root / "blobs" / "sha256"
         self.layers = root / "layers"
-        for d in (self.blobs, self.layers):
-            d.mkdir(parents=True, exist_ok=True)
+        private_directory(root)
+        private_directory(self.layers)
+        self.blobs.mkdir(parents=True, exist_ok=True)
         layout = root / "oci-layout"
         if not layout.exists():
             layout.write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))

@@ -4,8 +4,14 @@ Spec: opencontainers/distribution-spec, spec.md ("Pull"). Authentication
 follows the registry's 401 challenge (auth.py): a Bearer challenge sends us
 to its token server for a token scoped to ``repository:<name>:pull``, with
 credentials when we have some and anonymously when not; a Basic challenge
-gets the credentials directly. HTTP is ``requests``: redirects to blob
-storage drop the Authorization header when the host changes, as they must.
+gets the credentials directly.
+
+Credentials and tokens go to the registry and to the token server its own
+challenge names, nowhere else. A registry often redirects blob downloads to
+a CDN: box follows redirects itself and sends the Authorization header only
+to the registry's own origin (scheme, host and port, RFC 6454), answers no
+challenge from anywhere else, and sends a password to a token server in the
+clear only when registry and token server are both on this host's loopback.
 
 Registries on the loopback interface (and those in ``BOX_INSECURE_REGISTRIES``,
 comma-separated ``host:port``) are spoken to in plain HTTP, as Docker treats
@@ -20,6 +26,7 @@ import hashlib
 import ipaddress
 import os
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +45,8 @@ MANIFEST_TYPES = (MEDIA_OCI_MANIFEST, MEDIA_DOCKER_MANIFEST)
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 10, 60
 CHUNK_BYTES = 256 * 1024
 MANIFEST_MAX_BYTES = 4 * 2**20  # distribution refuses to store bigger ones; so do we
+MAX_REDIRECTS = 5
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class RegistryError(BoxError):
@@ -72,14 +81,25 @@ class Download:
 
 def uses_plain_http(host: str) -> bool:
     """Loopback registries and the configured insecure ones speak HTTP, the rest HTTPS."""
-    name = host.rsplit(":", 1)[0].strip("[]") if not host.endswith("]") else host.strip("[]")
     insecure = {h.strip() for h in os.environ.get("BOX_INSECURE_REGISTRIES", "").split(",") if h.strip()}
-    if host in insecure or name == "localhost":
+    return host in insecure or is_loopback(host.rsplit(":", 1)[0] if not host.endswith("]") else host)
+
+
+def is_loopback(name: str) -> bool:
+    """"localhost", 127.0.0.0/8 or [::1]: traffic that never leaves this host."""
+    name = name.strip("[]")
+    if name == "localhost":
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of ``url``: what must match for a credential to go there (RFC 6454)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(parts.scheme, 0)
 
 
 class RegistryClient:
@@ -89,6 +109,7 @@ class RegistryClient:
                  scheme: str | None = None) -> None:
         self.host, self.repository, self.credentials = host, repository, credentials
         self.base = f"{scheme or ('http' if uses_plain_http(host) else 'https')}://{host}/v2/{repository}"
+        self.origin = origin(self.base)  # the only place our Authorization header goes
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "box (isobench)"
         self.session.trust_env = True  # honour HTTPS_PROXY / NO_PROXY as other clients do
@@ -100,20 +121,35 @@ class RegistryClient:
     # -- requests with authentication ---------------------------------------
     def _get(self, path: str, headers: dict[str, str] | None = None, stream: bool = False) -> requests.Response:
         for attempt in (1, 2):
-            sent = dict(headers or {})
-            if self._authorization:
-                sent["Authorization"] = self._authorization
-            try:
-                response = self.session.get(f"{self.base}/{path}", headers=sent, stream=stream,
-                                            timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
-            except requests.RequestException as err:
-                raise RegistryUnreachable(f"cannot reach registry {self.host}: {_reason(err)} "
-                                          "(is it running and reachable from here?)") from None
+            response = self._follow(f"{self.base}/{path}", headers or {}, stream)
             if response.status_code != 401 or attempt == 2:
                 return response
             response.close()
+            if origin(response.url) != self.origin:  # blob storage we were redirected to wants credentials
+                raise RegistryError(f"registry {self.host} sent us to {urllib.parse.urlsplit(response.url).netloc}, "
+                                    "which asks for credentials; refused: box gives them to the registry only")
             self._authenticate(response.headers.get("WWW-Authenticate", ""))
         raise AssertionError("unreachable")
+
+    def _follow(self, url: str, headers: dict[str, str], stream: bool) -> requests.Response:
+        """GET ``url``, following redirects here, so that our Authorization header goes to the registry only."""
+        for _ in range(MAX_REDIRECTS + 1):
+            sent = dict(headers)
+            if self._authorization and origin(url) == self.origin:
+                sent["Authorization"] = self._authorization
+            try:
+                response = self.session.get(url, headers=sent, stream=stream, allow_redirects=False,
+                                            timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+            except requests.RequestException as err:
+                where = (f"registry {self.host}" if origin(url) == self.origin else
+                         f"{urllib.parse.urlsplit(url).netloc}, where registry {self.host} sent us,")
+                raise RegistryUnreachable(f"cannot reach {where}: {_reason(err)} "
+                                          "(is it running and reachable from here?)") from None
+            if not response.is_redirect:
+                return response
+            response.close()
+            url = urllib.parse.urljoin(url, response.headers["Location"])
+        raise RegistryError(f"registry {self.host}: more than {MAX_REDIRECTS} redirects for {url}; refused")
 
     def _authenticate(self, header: str) -> None:
         challenge = auth.parse_challenge(header)
@@ -133,13 +169,12 @@ class RegistryClient:
             params["service"] = challenge.params["service"]
         headers = {}
         if self.credentials:
-            if self.base.startswith("https:") and not challenge.realm.startswith("https:"):
-                raise RegistryError(f"registry {self.host} wants the password sent to {challenge.realm} in the clear; "
-                                    "refused (a registry served over HTTPS must name an HTTPS token server)")
+            self._check_realm(challenge.realm)
             params["account"] = self.credentials.username
             headers["Authorization"] = _basic(self.credentials)
         try:
-            response = self.session.get(challenge.realm, params=params, headers=headers,
+            # No redirects: the password goes to the realm the registry named, not where that realm points.
+            response = self.session.get(challenge.realm, params=params, headers=headers, allow_redirects=False,
                                         timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
         except requests.RequestException as err:
             raise RegistryUnreachable(f"cannot reach the token server {challenge.realm} of registry {self.host}: "
@@ -156,9 +191,20 @@ class RegistryClient:
         except (ValueError, KeyError):
             raise RegistryError(f"token server {challenge.realm} sent no token (registry {self.host})") from None
 
+    def _check_realm(self, realm: str) -> None:
+        """A password goes over HTTPS, or in the clear only when registry and token server are both on loopback."""
+        scheme, host, _ = origin(realm)
+        if scheme == "https" or (scheme == "http" and self.origin[0] == "http"
+                                 and is_loopback(self.origin[1]) and is_loopback(host)):
+            return
+        raise RegistryError(f"registry {self.host} wants the password sent to {realm} "
+                            f"{'in the clear' if scheme == 'http' else 'by ' + (scheme or 'no scheme')}; refused "
+                            "(its token server must be served over HTTPS)")
+
     def _denied(self) -> RegistryError:
         hint = ("the credentials were not accepted for it" if self.credentials else
-                "set BOX_REGISTRY_USER and BOX_REGISTRY_PASSWORD, or add the registry to ~/.docker/config.json")
+                f"set BOX_REGISTRY_USER, BOX_REGISTRY_PASSWORD and BOX_REGISTRY_HOST={self.host}, "
+                "or add the registry to ~/.docker/config.json")
         return RegistryError(f"pull access denied for {self.repository} on {self.host}: "
                              f"the repository does not exist or needs credentials ({hint})")
 

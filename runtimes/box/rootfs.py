@@ -12,12 +12,13 @@ the image. ``pivot_root`` then makes it "/" and the old root is detached,
 so, unlike chroot, there is no path back to the host's files.
 
 Device nodes: root in a box keeps CAP_MKNOD (Docker's default set), so it can
-make a node for any device, the host's disk included. Docker stops such a
-node from opening with the devices cgroup; box does it with mount flags that
-work the same on cgroup v1 and v2: every place the container can write (its
-root, /dev, volumes) is mounted ``nodev``, so a node made there is inert
-(mount(2), MS_NODEV), and the few devices it is given are the host's own
-nodes bind-mounted into /dev. tests/integration/test_escapes.py tries it.
+make a node for any device, the host's disk included. Two locks stop such a
+node from opening: every place the container can write (its root, /dev,
+volumes) is mounted ``nodev``, so a node made there is inert (mount(2),
+MS_NODEV), and the few devices it is given are the host's own nodes
+bind-mounted into /dev; and, as in Docker, the devices cgroup lets the
+container open only those devices wherever a node lies (devices.py).
+tests/integration/test_escapes.py and test_box_devices.py try it.
 
 Paths inside the image are the image's to choose, symbolic links included:
 an image whose /proc is a link to /tmp (or whose volume target leads to

@@ -19,7 +19,7 @@ import psutil
 
 from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan, Runtime
-from runtimes.box import cgroups, security
+from runtimes.box import cgroups, seccomp
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.errors import BoxError, NoSuchImage
 from runtimes.box.state import Status, is_running, load_config, load_state
@@ -152,6 +152,8 @@ class BoxRuntime(Runtime):
             cgroups.for_host("availability-check")
         except OSError as err:
             return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+        if not seccomp.available():  # box refuses to start a container it cannot filter
+            return Availability.no("libseccomp's Python binding is missing", seccomp.FIX)
         return Availability.yes()
 
     @classmethod
@@ -185,7 +187,7 @@ class BoxRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         return {"cgroup": cgroups.host_version(),
-                "seccomp": "libseccomp filter" if security.seccomp_available() else "none (python3-seccomp missing)"}
+                "seccomp": "libseccomp filter" if seccomp.available() else "none (python3-seccomp missing)"}
 
     def setup(self) -> None:
         self.engine = Engine()

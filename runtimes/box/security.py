@@ -1,4 +1,4 @@
-"""What a container's root may still do: capabilities, no_new_privs, rlimits, seccomp.
+"""What a container's root may still do: capabilities, no_new_privs, rlimits.
 
 Root in a container is still uid 0 on the host (box uses no user namespace),
 so what stands between it and the host is this file:
@@ -15,18 +15,14 @@ so what stands between it and the host is this file:
 - **no_new_privs** (prctl(2), PR_SET_NO_NEW_PRIVS): execve() can no longer
   grant privileges (set-user-ID bits and file capabilities are ignored).
 - **rlimits** (getrlimit(2)): the OCI runtime spec's default for open files.
-- **seccomp** (seccomp(2)): a filter in the kernel that refuses chosen system
-  calls with EPERM: the ones Docker's default profile blocks, listed below.
-  libseccomp's own Python binding (Debian package python3-seccomp, linked
-  into the virtualenv by scripts/provision) compiles it once; without it the
-  container runs with no filter and says so (``seccomp_available()``).
+
+Which system calls it may make at all is seccomp.py's part: an allow-list
+modelled on Docker's default profile, loaded after all of the above.
 """
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import functools
 import os
 import resource
 from collections.abc import Iterable
@@ -43,23 +39,9 @@ DOCKER_DEFAULT_CAPS = {
     "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8, "CAP_NET_BIND_SERVICE": 10,
     "CAP_NET_RAW": 13, "CAP_SYS_CHROOT": 18, "CAP_MKNOD": 27, "CAP_AUDIT_WRITE": 29, "CAP_SETFCAP": 31,
 }
-PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2  # prctl(2)
 
 # The OCI runtime spec's example/default rlimit (runc spec's config.json).
 RLIMITS = {resource.RLIMIT_NOFILE: (1024, 1024)}
-
-# System calls Docker's default seccomp profile refuses (docs: "Significant
-# syscalls blocked by the default profile"), for a plain container.
-BLOCKED_SYSCALLS = (
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
-    "finit_module", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
-    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount", "move_pages",
-    "name_to_handle_at", "nfsservctl", "open_by_handle_at", "perf_event_open", "personality",
-    "pivot_root", "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl",
-    "reboot", "request_key", "set_mempolicy", "setns", "settimeofday", "swapon", "swapoff",
-    "sysfs", "_sysctl", "umount2", "unshare", "uselib", "userfaultfd", "ustat",
-    "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick",
-)
 
 
 def kernel_capabilities() -> range:
@@ -120,56 +102,3 @@ def set_rlimits() -> list[str]:
         except (ValueError, OSError) as err:
             refused.append(f"rlimit {which}: {err}")
     return refused
-
-
-def seccomp_available() -> bool:
-    return seccomp_program() is not None
-
-
-def seccomp_program() -> bytes | None:
-    """box's filter: Docker's blocked calls (see compile_seccomp)."""
-    return compile_seccomp(BLOCKED_SYSCALLS)
-
-
-@functools.cache
-def compile_seccomp(blocked: tuple[str, ...]) -> bytes | None:
-    """A filter as a compiled BPF program: allow by default, EPERM for the ``blocked`` calls.
-
-    libseccomp compiles the rules (with the check that the calling
-    convention is x86-64's) into classic BPF once per process; each
-    container then only hands those bytes to the kernel. None without
-    libseccomp's binding.
-    """
-    try:
-        import seccomp
-    except ImportError:
-        return None
-    flt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-    for name in blocked:
-        try:
-            flt.add_rule(seccomp.ERRNO(errno.EPERM), name)
-        except (RuntimeError, ValueError, OSError):
-            continue  # a call this architecture does not have
-    read_fd, write_fd = os.pipe()
-    with os.fdopen(write_fd, "wb") as out:
-        flt.export_bpf(out)
-    with os.fdopen(read_fd, "rb") as program:
-        return program.read()
-
-
-class _SockFprog(ctypes.Structure):
-    """struct sock_fprog (linux/filter.h): a BPF program's length and instructions."""
-
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-def load_seccomp(program: bytes | None) -> None:
-    """Install a compiled filter on the calling thread (seccomp(2), SECCOMP_MODE_FILTER).
-
-    Needs no_new_privs first when the caller lacks CAP_SYS_ADMIN, so set_no_new_privs comes before.
-    """
-    if program is None:
-        return
-    instructions = ctypes.create_string_buffer(program, len(program))
-    fprog = _SockFprog(len(program) // 8, ctypes.cast(instructions, ctypes.c_void_p))  # 8 bytes per instruction
-    linux.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))

@@ -49,6 +49,7 @@ class Config:
     auto_remove: bool = False
     created: str = ""
     user: str = ""             # the image's USER ("" = root); configs of older versions have none
+    seccomp: str = "default"   # or "unconfined" (--security-opt seccomp=unconfined); older configs: confined
 
 
 @dataclasses.dataclass

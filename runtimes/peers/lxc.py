@@ -13,8 +13,8 @@ rootfs, as ``lxc-create -t`` would leave one).
 The configuration (lxc.container.conf(5)) asks for what box does: every
 namespace but the user one, loopback only (``lxc.net.0.type = empty``), a
 minimal /dev, /proc with /proc/sys read-only and a read-only /sys, Docker's
-default capabilities, no_new_privs, RLIMIT_NOFILE 1024, and a seccomp policy
-refusing Docker's blocked system calls; a scenario's limits as cgroup keys.
+default capabilities, no_new_privs, RLIMIT_NOFILE 1024, and box's seccomp
+allow-list in LXC's policy format; a scenario's limits as cgroup keys.
 Its cgroups go under ``isobench-lxc/``, the monitor's included, so nothing is
 left in LXC's shared ``lxc.pivot`` group: cleanup removes all of them.
 """
@@ -27,7 +27,7 @@ import shutil
 from pathlib import Path
 
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups, security
+from runtimes.box import cgroups, seccomp, security
 from runtimes.peers._common import (
     PeerInstance, cgroup_names, check_answers, check_tools, first_line, instance_name, name_prefix, remove_cgroups,
     writable_copy,
@@ -36,9 +36,22 @@ from runtimes.peers._common import (
 PARENT = "isobench-lxc"
 
 
-def seccomp_policy() -> str:
-    """LXC's own policy format, version 2: a deny list of calls, refused with EPERM (errno 1)."""
-    return "2\ndenylist\n[all]\n" + "".join(f"{name} errno 1\n" for name in security.BLOCKED_SYSCALLS)
+def seccomp_policy(profile: seccomp.Profile = seccomp.BOX_PROFILE) -> str:
+    """box's filter in LXC's policy format, version 2 (lxc.container.conf(5), "Seccomp configuration").
+
+    An allow list whose default answer is EPERM. LXC builds the filter for
+    i386 and x32 too, from the same rules: its format has no "kill on
+    another architecture", so there LXC is laxer than box.
+    Argument rules are ``[index,value,op]``, or ``[index,value,op,mask]``
+    for SCMP_CMP_MASKED_EQ.
+    """
+    lines = ["2", f"allowlist errno {profile.default_errno}", "[x86_64]", *sorted(profile.allowed)]
+    for rule in profile.arg_rules:
+        arg = (f"[{rule.index},{rule.value},{rule.op},{rule.mask}]" if rule.op == "SCMP_CMP_MASKED_EQ"
+               else f"[{rule.index},{rule.value},{rule.op}]")
+        lines.append(f"{rule.syscall} allow {arg}")
+    lines += [f"{name} errno {err}" for name, err in profile.errno_rules]
+    return "\n".join(lines) + "\n"
 
 
 def limit_keys(limits: Limits, version: str) -> dict[str, str]:
@@ -130,7 +143,7 @@ class Lxc(Runtime):
             memory_cgroup = cgroups.for_host(name, parent=PARENT).path
         except OSError:
             memory_cgroup = None
-        return PeerInstance(self.name, argv, spec.argv[0], cgroup=memory_cgroup,
+        return PeerInstance(self.name, argv, spec.argv[0], cgroup=memory_cgroup, pass_fds=spec.inherited_fds,
                             finish=[lambda: self._remove(name, config)])
 
     def _remove(self, name: str, config: Path) -> None:

@@ -219,13 +219,15 @@ def test_private_repository_needs_a_token(token_registry: LocalRegistry, tmp_pat
     before = snapshot()
     denied = box("pull", private)
     assert denied.returncode == 1 and "pull access denied for private/app on " + token_registry.host in one_line(denied)
-    wrong = box("pull", private, env={"BOX_REGISTRY_USER": USER, "BOX_REGISTRY_PASSWORD": "wrong"})
+    wrong = box("pull", private, env={"BOX_REGISTRY_USER": USER, "BOX_REGISTRY_PASSWORD": "wrong",
+                                      "BOX_REGISTRY_HOST": token_registry.host})
     assert wrong.returncode == 1 and f"login refused for user '{USER}'" in one_line(wrong)
     assert snapshot() == before
     anonymous = box("pull", public)  # a token all the same, for an anonymous user
     assert anonymous.returncode == 0, anonymous.stderr
     box("rmi", public)
-    with_env = box("pull", private, env={"BOX_REGISTRY_USER": USER, "BOX_REGISTRY_PASSWORD": PASSWORD})
+    with_env = box("pull", private, env={"BOX_REGISTRY_USER": USER, "BOX_REGISTRY_PASSWORD": PASSWORD,
+                                         "BOX_REGISTRY_HOST": token_registry.host})
     assert with_env.returncode == 0, with_env.stderr
     box("rmi", private)
     config = tmp_path / "docker"

@@ -86,8 +86,14 @@ def test_finds_credentials_in_the_environment_first_then_the_docker_config(tmp_p
     assert auth.find_credentials("elsewhere.example:443") is None
     monkeypatch.setenv("BOX_REGISTRY_USER", "env-user")
     monkeypatch.setenv("BOX_REGISTRY_PASSWORD", "env-pass")
+    monkeypatch.setenv("BOX_REGISTRY_HOST", "127.0.0.1:5000")
     from_env = auth.find_credentials("127.0.0.1:5000")
     assert from_env is not None and (from_env.username, from_env.password) == ("env-user", "env-pass")
+    assert auth.find_credentials("elsewhere.example:443") is None, "for the registry they name only"
+    assert auth.find_credentials("docker.io") == hub, "the config file's, not the environment's"
+    monkeypatch.delenv("BOX_REGISTRY_HOST")
+    with pytest.raises(BoxError, match=r"BOX_REGISTRY_USER is set but not BOX_REGISTRY_HOST"):
+        auth.find_credentials("127.0.0.1:5000")
 
 
 def test_a_broken_config_file_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

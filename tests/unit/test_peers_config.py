@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from runtimes.base import Limits
-from runtimes.box import rootfs, security
+from runtimes.box import rootfs, seccomp, security
 from runtimes.peers import hybrid
 from runtimes.peers.engine import limit_flags
 from runtimes.peers.lxc import container_config, limit_keys, seccomp_policy
@@ -32,7 +32,12 @@ def test_oci_config_asks_for_boxs_namespaces_privileges_and_masks() -> None:
     assert config["process"]["noNewPrivileges"] is True
     assert config["root"] == {"path": "/srv/root", "readonly": False}
     assert config["linux"]["maskedPaths"] == list(rootfs.MASKED_PATHS)
-    assert config["linux"]["seccomp"]["syscalls"][0]["names"] == list(security.BLOCKED_SYSCALLS)
+    filt = config["linux"]["seccomp"]
+    assert (filt["defaultAction"], filt["defaultErrnoRet"], filt["architectures"]) == ("SCMP_ACT_ERRNO", 1, ["SCMP_ARCH_X86_64"])
+    assert set(filt["syscalls"][0]["names"]) == seccomp.BOX_PROFILE.allowed
+    assert {"names": ["clone"], "action": "SCMP_ACT_ALLOW",
+            "args": [{"index": 0, "value": 0x7E020000, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]} in filt["syscalls"]
+    assert {"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38} in filt["syscalls"]
     assert config["linux"]["cgroupsPath"] == "/isobench-crun/c1"
     assert set(config["linux"]["resources"]) == {"devices"}, "no limits unless the scenario sets them"
 
@@ -67,8 +72,10 @@ def test_lxc_config_keeps_dockers_capabilities_and_its_own_cgroups() -> None:
     assert set(keys["lxc.cap.keep"].split()) == {c.removeprefix("CAP_").lower() for c in security.DOCKER_DEFAULT_CAPS}
     assert keys["lxc.cgroup.dir.container"] == "isobench-lxc/c1"
     assert keys["lxc.cgroup.dir.monitor.pivot"] == "isobench-lxc/c1.pivot"
-    assert seccomp_policy().splitlines()[:3] == ["2", "denylist", "[all]"]
-    assert "mount errno 1" in seccomp_policy().splitlines()
+    policy = seccomp_policy().splitlines()
+    assert policy[:3] == ["2", "allowlist errno 1", "[x86_64]"]
+    assert "read" in policy and "mount" not in policy and "unshare" not in policy
+    assert "clone allow [0,0,SCMP_CMP_MASKED_EQ,2114060288]" in policy and "clone3 errno 38" in policy
 
 
 def test_engine_flags_forbid_swap_and_pass_cpus_and_pids() -> None:
