@@ -6,6 +6,7 @@ does). Like box's contain.py it is a list of small named steps; what makes
 it a *system* container is the end: it execs the CT's own ``/sbin/init``
 (busybox init, reading the /etc/inittab on the CT's disk), not a command.
 
+0. close inherited fds      nothing the caller left open reaches the CT;
 1. join the cgroup           every byte and CPU cycle from here on is the CT's;
 2. new namespaces            mount, UTS, IPC, network, cgroup; then tell the
                              host, which creates the veth pair in the new
@@ -18,8 +19,9 @@ it a *system* container is the end: it execs the CT's own ``/sbin/init``
 5. /proc /sys /dev /run      box's rootfs helpers, plus a tmpfs on /run;
 6. pivot_root                into the disk; the host's tree is gone;
 7. hostname, /etc/hosts      set from the config (or read from the CT's own
-                             /etc/hostname), written inside the new root, so a
-                             symlink in the CT's disk can only point into the CT;
+                             /etc/hostname), written with openat2(2) so that a
+                             link the CT left on its disk is followed only
+                             within that disk (disk.write_in_root);
 8. wait for the network      the host says when eth0 is configured, so init's
                              boot scripts see the network, as on a real system;
 9. privileges                security.confine: capabilities and seccomp;
@@ -36,7 +38,7 @@ import dataclasses
 import gc
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from runtimes.box import linux, network, rootfs
@@ -48,6 +50,7 @@ from runtimes.openvz.errors import BadInput
 INIT = "/sbin/init"
 INIT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/", "TERM": "linux",
             "container": "vz"}  # systemd's convention: tells an init it runs in a container
+MAX_FD = 2**31 - 1  # os.closerange's upper bound (exclusive): every descriptor number there can be
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,19 +118,39 @@ def enter_root(plan: BootPlan) -> None:
 
 
 def set_identity(plan: BootPlan) -> None:
-    """Hostname into the UTS namespace and /etc/hostname; the CT's addresses into /etc/hosts."""
-    hostname = plan.hostname or _hostname_on_disk() or "localhost"
-    linux.sethostname(hostname)
-    if plan.hostname:
-        Path("/etc/hostname").write_text(hostname + "\n")
-    if plan.hostname or plan.ips:
-        lines = ["# written by vz start", "127.0.0.1\tlocalhost", *(f"{ip}\t{hostname}" for ip in plan.ips)]
-        Path("/etc/hosts").write_text("\n".join(lines) + "\n")
+    """Hostname into the UTS namespace and /etc/hostname; the CT's addresses into /etc/hosts.
 
-
-def _hostname_on_disk() -> str | None:
+    The CT's root wrote this disk last time it ran and may have left
+    /etc/hostname a link to /proc/self/fd/1 (the host's log file we hold) or
+    into /sys: disk.write_in_root follows links only within the CT's disk.
+    A file that leads elsewhere is left alone, and the console says so: the
+    CT still starts, so its administrator can repair it.
+    """
+    root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # the CT's root: pivot_root is done
     try:
-        return parse_hostname(Path("/etc/hostname").read_text().strip())
+        hostname = plan.hostname or _hostname_on_disk(root_fd) or "localhost"
+        linux.sethostname(hostname)
+        if plan.hostname:
+            _write_or_say(root_fd, "/etc/hostname", hostname + "\n")
+        if plan.hostname or plan.ips:
+            lines = ["# written by vz start", "127.0.0.1\tlocalhost", *(f"{ip}\t{hostname}" for ip in plan.ips)]
+            _write_or_say(root_fd, "/etc/hosts", "\n".join(lines) + "\n")
+    finally:
+        os.close(root_fd)
+
+
+def _write_or_say(root_fd: int, path: str, text: str) -> None:
+    try:
+        os.close(rootfs.make_dirs_in_root(root_fd, os.path.dirname(path)))
+        disk.write_in_root(root_fd, path, text)
+    except OSError as err:
+        # fd 2 is the console; sys.stderr may be a caller's object whose fd is closed by now
+        os.write(2, f"vz: not writing {disk.why_not_written(path, err)}\n".encode())
+
+
+def _hostname_on_disk(root_fd: int) -> str | None:
+    try:
+        return parse_hostname(disk.read_in_root(root_fd, "/etc/hostname").strip())
     except (OSError, BadInput):
         return None
 
@@ -139,6 +162,23 @@ def wait_for_network(plan: BootPlan) -> None:
 
 def drop_privileges(plan: BootPlan) -> None:
     security.confine(plan.seccomp_bpf)
+
+
+def close_inherited_fds(keep: Sequence[int]) -> None:
+    """Close every descriptor above 2 except ``keep``, before any step runs (close_range(2)).
+
+    Whatever the caller left open and inheritable (a shell's ``exec 9</``
+    leaves a directory of the host at fd 9) would otherwise reach the CT:
+    its init would hold it, and /proc/1/fd/9/ would be the host's "/" for
+    root in the CT (the class of runc's CVE-2024-21626). They are closed at
+    once, not only at the exec, because the steps below already resolve
+    paths inside the CT's root, where a link to /proc/self/fd/9 could lead.
+    """
+    first = 3
+    for fd in sorted({fd for fd in keep if fd >= 3}):
+        os.closerange(first, fd)
+        first = fd + 1
+    os.closerange(first, MAX_FD)
 
 
 STEPS: tuple[Callable[[BootPlan], None], ...] = (
@@ -159,10 +199,12 @@ def boot(plan: BootPlan) -> None:
         os.dup2(devnull, 0)
         os.dup2(plan.console_fd, 1)
         os.dup2(plan.console_fd, 2)
+        close_inherited_fds(keep=(plan.status_fd, plan.go_fd))
         for run_step in STEPS:
             step = run_step.__name__
             run_step(plan)
         step = f"exec {INIT}"
+        linux.close_range_on_exec(3)  # the status pipe must stay open until the exec itself: its EOF says "exec'd"
         os.execve(INIT, ["init"], INIT_ENV)
     except BaseException as err:  # noqa: BLE001 — whatever failed, the host must hear it
         text = f"{step}: {err}" if isinstance(err, OSError) else f"{step}: {type(err).__name__}: {err}"

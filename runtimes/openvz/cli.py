@@ -22,6 +22,7 @@ import click
 from bench.errors import BenchError
 from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.openvz import config as conf
+from runtimes.openvz import net
 from runtimes.openvz.ct import STOP_TIMEOUT_S, Container, Engine
 from runtimes.openvz.join import Started
 from runtimes.openvz.errors import BadInput, VzError
@@ -117,6 +118,10 @@ def start(ctid, timeout):
     ct = engine.start(ctid, timeout_s=timeout)
     assert ct.state is not None
     click.echo(f"CT {ctid} is running: init is host PID {ct.state.pid}, ready in {ct.state.start_s * 1e3:.0f} ms")
+    if config.ips and net.loose_rp_filter():  # vz never changes a global sysctl; it says what that one costs
+        click.echo(f"warning: net.ipv4.conf.all.rp_filter is 2 (loose) on this host, so vz{ctid} checks source "
+                   f"addresses loosely too: CT {ctid} could send from other addresses "
+                   f"(sysctl -w net.ipv4.conf.all.rp_filter=1 makes it strict; see docs/vz.md)", err=True)
 
 
 @cli.command()

@@ -29,6 +29,7 @@ import dataclasses
 import fcntl
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -181,12 +182,16 @@ class Engine:
             template = self._template_dir(ostemplate)
             self.mountpoint(ctid).mkdir(exist_ok=True)
             try:
-                disk.create_image(self.image_path(ctid), diskspace, template, ctid)
+                skipped = disk.create_image(self.image_path(ctid), diskspace, template, ctid)
                 conf.save(self.conf_path(ctid), config)  # last: a CT exists once its config does
             except BaseException:
                 self.image_path(ctid).unlink(missing_ok=True)
                 self.mountpoint(ctid).rmdir()
                 raise
+            if skipped:  # one line: the CT is fine, the template deserves a look
+                shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+                print(f"vz create {ctid}: left out {len(skipped)} device node(s), FIFO(s) or socket(s) of template "
+                      f"{ostemplate!r} ({shown}): a CT's /dev is made by vz at every start", file=sys.stderr)
             return Container(config, None)
 
     def _check_ips_free(self, ctid: int, ips: Sequence[str]) -> None:
@@ -287,12 +292,13 @@ class Engine:
 
     def _boot(self, config: CTConfig, procs: Sequence[Path], die_with_parent: bool) -> tuple[int, int]:
         """Fork the CT's first process, configure its network meanwhile; return (PID, when init was exec'd)."""
+        program = security.seccomp_program()  # first: without libseccomp's binding no CT starts, and nothing is open yet
         status_r, status_w = os.pipe()
         go_r, go_w = os.pipe()
         console = os.open(self.log_path(config.ctid), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o640)
         plan = BootPlan(ctid=config.ctid, image=self.image_path(config.ctid), mountpoint=self.mountpoint(config.ctid),
                         hostname=config.hostname, ips=config.ips, cgroup_join_files=tuple(procs), console_fd=console,
-                        status_fd=status_w, go_fd=go_r, seccomp_bpf=security.seccomp_program(),
+                        status_fd=status_w, go_fd=go_r, seccomp_bpf=program,
                         die_with_parent=die_with_parent)
         try:
             pid = _fork_in_new_pid_namespace(lambda: boot(plan))

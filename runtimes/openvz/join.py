@@ -12,7 +12,8 @@ box-init is exec'd from a sealed in-memory copy (memfd_create(2), F_SEAL_WRITE),
 not from its file: between its fork and the command's exec, its child is
 inside the CT, and root there could otherwise reach the host's binary
 through /proc/PID/exe and rewrite it for every later exec (runc's
-CVE-2019-5736). A sealed memfd cannot be written by anyone.
+CVE-2019-5736). A sealed memfd cannot be written by anyone. No descriptor
+of the caller's but stdin, stdout and stderr survives that exec (close_range(2)).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from runtimes.box import linux
-from runtimes.openvz import security, state
+from runtimes.openvz import disk, security, state
 from runtimes.openvz.errors import BadInput, Conflict, VzError
 
 EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -51,12 +52,12 @@ class Started:
 def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], stdio: tuple[int, int, int],
             tty: bool, env: dict[str, str]) -> Started:
     """Fork a child that joins the CT of ``init`` and execs box-init with ``argv``; returns at once."""
+    program = security.seccomp_program()  # first: it refuses without libseccomp's binding, before anything is open
     helper = _sealed_helper()
     pidfd = os.pidfd_open(init.pid)
     root_fd = linux.open_root(init.pid)
     error_r, error_w = os.pipe()
     helper_argv = ["box-init", *(["--tty"] if tty else []), "--", *argv]
-    program = security.seccomp_program()
     try:
         if not state.alive(init.pid, init.pid_start):  # checked after pidfd_open: the pidfd is init's
             raise Conflict("the CT is not running any more")
@@ -95,6 +96,11 @@ def _exec_child(procs: Sequence[Path], pidfd: int, root_fd: int, stdio: tuple[in
         os.setsid()  # its own session: the caller forwards signals, a tty becomes its terminal
         for target, fd in enumerate(stdio):
             os.dup2(fd, target)
+        # Every other descriptor the caller left inheritable (a shell's `exec 9</`
+        # is the host's "/") would otherwise be the command's, inside the CT
+        # (runc's CVE-2024-21626). Marked rather than closed: the helper and
+        # the error pipe are needed up to the execve. close_range(2)
+        linux.close_range_on_exec(3)
         for path in procs:  # Cgroup.self_join_files: the writer moves itself
             path.write_text("0")
         step = "setns"
@@ -150,6 +156,17 @@ def run_privileged(init_pid: int, flags: int, action: Callable[[str], None], arg
 
 
 def set_hostname(name: str) -> None:
-    """`vz set --hostname` on a running CT: its UTS namespace and its /etc/hostname."""
+    """`vz set --hostname` on a running CT: its UTS namespace and its /etc/hostname.
+
+    This process has the host's privileges, and /etc/hostname is the CT's to
+    make a link of: the write follows links only within the CT's disk
+    (disk.write_in_root), and one that leads elsewhere is refused.
+    """
     linux.sethostname(name)
-    Path("/etc/hostname").write_text(name + "\n")  # "/" is the CT's root: setns(CLONE_NEWNS) moved us there
+    root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # the CT's root: enter_root moved us there
+    try:
+        disk.write_in_root(root_fd, "/etc/hostname", name + "\n")
+    except OSError as err:
+        raise VzError(f"the hostname is set, but not written: {disk.why_not_written('/etc/hostname', err)}") from None
+    finally:
+        os.close(root_fd)

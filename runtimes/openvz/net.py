@@ -6,8 +6,9 @@ venet-like (ip-route(8)): every CT address is a /32 on eth0, the host routes
 each one to that CT's veth, and the host's end carries one fixed address,
 10.213.255.254, that every CT uses as its gateway. There is no bridge: CTs
 reach the host, and each other only if the host's administrator turns on
-forwarding (vz never changes sysctls). Nothing here ever configures an
-address outside 10.213.0.0/16 (see config.parse_ip).
+forwarding (vz never changes global sysctls). Nothing here ever configures an
+address outside 10.213.0.0/16 (see config.parse_ip). The host end takes only
+packets whose source is the CT's own address, and no IPv6 (``guard_host_end``).
 
     host                                       CT 101 (its own network namespace)
     vz101  10.213.255.254/32  <-- veth -->  eth0  10.213.0.101/32
@@ -22,6 +23,7 @@ only makes that immediate.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,6 +76,7 @@ def create(ctid: int, init_pid: int, ips: Sequence[str]) -> None:
                 f"address add {HOST_ADDRESS}/32 dev {device}",
                 f"link set {device} up",
                 *_host_routes(device, ips, "add")], what=f"CT {ctid}: host end {device}")
+        guard_host_end(device)  # before the CT's end is up: until then the CT can send nothing
         gateway = [f"route add {HOST_ADDRESS}/32 dev {CT_DEVICE} scope link",
                    f"route add default via {HOST_ADDRESS} dev {CT_DEVICE}"] if ips else []
         _batch([f"link set {CT_DEVICE} up", *_ct_addresses(ips, "add"), *gateway],
@@ -81,6 +84,47 @@ def create(ctid: int, init_pid: int, ips: Sequence[str]) -> None:
     except BaseException:
         remove(ctid)
         raise
+
+
+def guard_host_end(device: str) -> None:
+    """Make the host end accept from the CT only what the CT may send (ip-sysctl.rst, per interface).
+
+    - ``rp_filter=1``, strict reverse-path filtering: a packet arriving on
+      vz<CTID> is dropped unless the host's route back to its source goes
+      out of vz<CTID>, and the only routes there are the CT's own /32s. Root
+      in a CT keeps CAP_NET_RAW (ping, traceroute), so it can write any
+      source address into a raw packet; this is what stops it posing as
+      another CT, the host, or any address of the Internet. The kernel uses
+      the larger of this and ``conf.all.rp_filter``: with all=2 (loose, as
+      some distributions set it) the check is loose (``loose_rp_filter``).
+    - ``disable_ipv6=1``: vz routes IPv4 only; with IPv6 off, the host end
+      has no address and takes no IPv6 packet at all, so neither spoofed
+      IPv6 nor a router advertisement from the CT (which would otherwise give
+      the host a default route through the CT) is ever looked at.
+    - ``accept_ra=0``: the same again, should IPv6 be switched back on.
+
+    These are the link's own settings, gone with it; vz never changes the
+    host's global ones.
+    """
+    _write_sysctl(f"ipv4/conf/{device}/rp_filter", "1")
+    if Path("/proc/sys/net/ipv6/conf", device).is_dir():  # no such directory: IPv6 is not in this kernel
+        _write_sysctl(f"ipv6/conf/{device}/accept_ra", "0")
+        _write_sysctl(f"ipv6/conf/{device}/disable_ipv6", "1")
+
+
+def _write_sysctl(name: str, value: str) -> None:
+    try:
+        Path("/proc/sys/net", name).write_text(value)
+    except OSError as err:
+        raise VzError(f"net.{name.replace('/', '.')} = {value}: {os.strerror(err.errno)}") from None
+
+
+def loose_rp_filter() -> bool:
+    """True if the host's conf.all.rp_filter is 2, which makes every interface's check loose (ip-sysctl.rst)."""
+    try:
+        return Path("/proc/sys/net/ipv4/conf/all/rp_filter").read_text().strip() == "2"
+    except OSError:
+        return False
 
 
 def change_addresses(ctid: int, init_pid: int, old: Sequence[str], new: Sequence[str]) -> None:

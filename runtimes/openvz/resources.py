@@ -15,15 +15,27 @@ config to the CT's group (box's managers, under the parent "vz"):
               a relative weight when CTs compete; 1000 units is the kernel's
               default share, as OpenVZ's default CPUUNITS was 1000
     DISKSPACE not a cgroup: the size of the CT's disk image (disk.py)
+    devices   box's allow-list (box/devices.py: devices.allow on v1, a BPF
+              program on v2), plus the loop devices the CT's own first
+              process needs to attach and mount its disk (boot.py, step 4)
 """
 
 from __future__ import annotations
 
 from runtimes.base import Limits
-from runtimes.box import cgroups
+from runtimes.box import cgroups, devices
+from runtimes.box.devices import DeviceRule
 from runtimes.openvz.config import CTConfig
 
 PARENT = "vz"   # /sys/fs/cgroup/<controller>/vz/<CTID> (v1) or /sys/fs/cgroup/vz/<CTID> (v2)
+
+# A CT has no CAP_MKNOD and a nodev disk; the devices cgroup is the lock behind
+# those two. The disk is attached from inside the group (the free loop device
+# is only known then), so loop devices stay open to the CT: with no node for
+# one and no CAP_SYS_ADMIN to configure one, it cannot use them.
+ALLOWED_DEVICES = (*devices.DEFAULT_RULES,
+                   DeviceRule("c", 10, 237, "rw", "/dev/loop-control"),
+                   DeviceRule("b", 7, None, "rw", "/dev/loop*"))
 
 
 def cgroup(ctid: int) -> cgroups.Cgroup:
@@ -32,7 +44,7 @@ def cgroup(ctid: int) -> cgroups.Cgroup:
 
 def create(group: cgroups.Cgroup, config: CTConfig) -> None:
     """Make the CT's group with every limit of its config; on error nothing is left."""
-    group.create(config.limits())
+    group.create(config.limits(), allowed_devices=ALLOWED_DEVICES)
     try:
         if config.cpuunits is not None:
             write_cpuunits(group, config.cpuunits)

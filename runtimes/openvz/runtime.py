@@ -35,10 +35,10 @@ from bench.errors import InstanceError
 from bench.observers import cgroup_memory, pss_bytes
 from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups
+from runtimes.box import cgroups, seccomp
 from runtimes.box.runtime import age_s, parent_pid
 from runtimes.openvz import config as conf
-from runtimes.openvz import net, resources, security, state
+from runtimes.openvz import net, resources, state
 from runtimes.openvz.ct import Engine, vz_root
 from runtimes.openvz.join import Started
 from runtimes.openvz.errors import VzError
@@ -196,6 +196,8 @@ class OpenVZ(Runtime):
             cgroups.for_host("availability-check", parent=resources.PARENT)
         except OSError as err:
             return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+        if not seccomp.available():  # vz refuses to start a CT it cannot filter
+            return Availability.no("libseccomp's Python binding is missing", seccomp.FIX)
         return Availability.yes()
 
     def versions(self) -> dict[str, str]:
@@ -205,7 +207,7 @@ class OpenVZ(Runtime):
 
         return {"cgroup": cgroups.host_version(), "iproute2": first_line(["ip", "-V"]),
                 "e2fsprogs": first_line(["mkfs.ext4", "-V"]), "init": "busybox init",
-                "seccomp": "libseccomp filter" if security.seccomp_program() else "none (python3-seccomp missing)"}
+                "seccomp": "libseccomp filter" if seccomp.available() else "none (python3-seccomp missing)"}
 
     def setup(self) -> None:
         self.engine = Engine()
