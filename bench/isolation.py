@@ -14,10 +14,16 @@ scenario runs:
 - a host block device holding a filesystem: a small ext4 image on a loop
   device, so the check does not depend on whether the host's own disk may be
   opened (it may not, on some CI hosts);
+- the leaks of a careless caller (CVE-2024-21626 class): a directory fd on
+  the host's "/" and a terminal, both left inheritable and handed to every
+  instance (``inherited_fds``) as a shell hands its open fds to any command;
+  the terminal is a pty whose master the harness holds, so the probe's
+  TIOCSTI can only ever type into it, never into a user's terminal;
 - the host's facts the probe compares against: its root directory's device
   and inode, hostname, boot id (another one means a guest kernel), first
-  network interface, UTS and network namespaces, and which kernel features
-  it lacks (no /proc/sysrq-trigger, no module loading).
+  network interface, UTS and network namespaces, the handed terminal's
+  device number, and which kernel features it lacks (no
+  /proc/sysrq-trigger, no module loading).
 
 The same probe lines are parsed here for the tests (``parse_verdicts``) and
 stored by the runner for the report (``iso_<check>_blocked``), so the
@@ -33,6 +39,7 @@ import secrets
 import socket
 import subprocess
 import tempfile
+import tty
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -75,6 +82,31 @@ def parse_verdicts(lines: Iterable[ProbeLine]) -> dict[str, Verdict]:
     return out
 
 
+KILLED_STATUS = 137  # 128 + SIGKILL: what the OOM killer's victim exits with
+
+
+def killed_at_memory_limit(lines: Iterable[ProbeLine], status: float | None) -> dict[str, float] | None:
+    """The verdicts of an iso run whose whole instance was killed by its memory check, or None.
+
+    Where the memory limit covers the runtime's own machinery as well as the
+    workload (gVisor's Sentry lives in the sandbox's cgroup), going over it
+    kills the whole instance, not one process: the limit held, the way a
+    VM's would. The checks before it stand as printed; the ones after were
+    never tried, so they stay unmeasured rather than guessed.
+    """
+    if status != KILLED_STATUS:
+        return None
+    verdicts = parse_verdicts(lines)
+    order = [c.name for c in ISOLATION_CHECKS]
+    dying = order.index("mem_limit")
+    if set(verdicts) != set(order[:dying]):
+        return None  # killed elsewhere: a failed run like any other
+    figures = {f"iso_{name}_blocked": 1.0 if v.outcome == "blocked" else 0.0
+               for name, v in verdicts.items() if v.outcome != "na"}
+    figures["iso_mem_limit_blocked"] = 1.0
+    return figures
+
+
 def verdicts_from_text(texts: Iterable[str]) -> dict[str, Verdict]:
     return parse_verdicts(p for t in texts if (p := parse_line(t)) is not None)
 
@@ -105,6 +137,7 @@ class HostTargets:
         try:
             self._start_target()
             self._make_disk()
+            self._leak_fds()
         except BaseException:
             self._cleanup.close()
             raise
@@ -153,6 +186,24 @@ class HostTargets:
         self._cleanup.callback(os.close, loop_fd)
         self.disk_rdev = os.stat(self.disk_device).st_rdev
 
+    def _leak_fds(self) -> None:
+        """What a shell's `exec 9</` and its terminal would leave open: inheritable, closed at the end."""
+        self.leaked_dir = os.open("/", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self._cleanup.callback(os.close, self.leaked_dir)
+        master, self.leaked_tty = os.openpty()
+        self._cleanup.callback(os.close, master)
+        self._cleanup.callback(os.close, self.leaked_tty)
+        # Raw: no echo, so what the probe types never comes out of the master and needs no reader
+        # (the probe reads its byte back from the terminal itself); one byte is one read (termios(3)).
+        tty.setraw(self.leaked_tty)
+        for fd in (self.leaked_dir, self.leaked_tty):
+            os.set_inheritable(fd, True)
+
+    @property
+    def inherited_fds(self) -> tuple[int, ...]:
+        """The leaked descriptors, for ``InstanceSpec.inherited_fds``."""
+        return (self.leaked_dir, self.leaked_tty)
+
     def argv(self, limits: Limits = Limits()) -> tuple[str, ...]:
         """The probe's ``iso`` arguments: the targets, the host's facts and the limits to test."""
         root = os.stat("/")
@@ -160,7 +211,7 @@ class HostTargets:
             "pid": self.target.pid, "pid_start": self.target_start, "socket": self.socket_name,
             "hostname": socket.gethostname(), "boot_id": Path("/proc/sys/kernel/random/boot_id").read_text().strip(),
             "root_dev": root.st_dev, "root_ino": root.st_ino, "disk_dev": self.disk_rdev, "disk_fstype": "ext4",
-            "uts_ns": _ns_inode("uts"), "net_ns": _ns_inode("net"),
+            "uts_ns": _ns_inode("uts"), "net_ns": _ns_inode("net"), "tty_rdev": os.fstat(self.leaked_tty).st_rdev,
         }
         interface = _first_interface()
         if interface:
@@ -187,7 +238,8 @@ def prepare(scenario: Scenario, image: Image, stack: contextlib.ExitStack) -> Sc
     if scenario.mode != MODE:
         return scenario
     targets = stack.enter_context(HostTargets(image))
-    return dataclasses.replace(scenario, args=(*scenario.args, *targets.argv(scenario.limits)))
+    return dataclasses.replace(scenario, args=(*scenario.args, *targets.argv(scenario.limits)),
+                               inherited_fds=targets.inherited_fds)
 
 
 __all__ = ["ISOLATION_CHECKS", "HostTargets", "Verdict", "parse_verdicts", "prepare", "verdicts_from_text"]

@@ -18,6 +18,7 @@ _UNITS: tuple[tuple[str, str, str, float], ...] = (
     ("_bytes", "bytes", "MiB", 1 / 2**20),
     ("_iops", "IOPS", "IOPS", 1.0),
     ("_us", "µs", "µs", 1.0),
+    ("_ns", "ns", "ns", 1.0),   # before "_s", which it also ends with
     ("_s", "s", "ms", 1e3),
     ("_count", "count", "", 1.0),
     ("_blocked", "1 = blocked, 0 = got through", "", 1.0),  # the isolation scorecard's checks
@@ -105,6 +106,16 @@ _KNOWN = (
     Metric("cpu_elapsed_s", "fixed CPU work, wall time", "lower", "the probe's fixed integer work, timed inside"),
     Metric("cpu_cpu_s", "fixed CPU work, CPU time", "lower", "user + system CPU time of that work"),
     Metric("mem_touch_s", "touch N MiB", "lower", "time to fault in every page of the allocation"),
+    # The syscalls scenario (bench/workload/syscalls.c): time per operation, the median batch of one run.
+    Metric("syscalls_getppid_ns", "getppid (empty system call)", "lower",
+           "one system call that does no work: the bare trip into the kernel and back"),
+    Metric("syscalls_open_close_ns", "open + close of a file", "lower", "open(2) and close(2) of a file of the image"),
+    Metric("syscalls_stat_ns", "stat of a file", "lower", "stat(2) of a file of the image: a path lookup"),
+    Metric("syscalls_page_fault_ns", "4 KiB page fault", "lower", "mmap(2) of 4 KiB, the first write to it, munmap(2)"),
+    Metric("syscalls_pipe_round_trip_ns", "pipe round trip", "lower",
+           "one byte to another process and back through two pipes: two context switches"),
+    Metric("syscalls_fork_exit_wait_ns", "fork + exit + wait", "lower",
+           "fork(2) of a small static process, its _exit(2), waitpid(2) in the parent"),
     Metric("io_seq_write_mib_s", "sequential write (fsync'd)", "higher", "1 MiB blocks, one fsync at the end"),
     Metric("io_seq_read_mib_s", "sequential read (O_DIRECT)", "higher", "1 MiB blocks, bypassing the page cache"),
     Metric("io_rand_read_iops", "4 KiB random read", "higher", "queue depth 1, O_DIRECT"),
@@ -161,49 +172,138 @@ _KNOWN = (
 # check from inside an instance (bench/isolation.py gives it host targets).
 # A sample is 1.0 when the attempt was blocked (isolated) and 0.0 when it got
 # through to the host; no sample when it cannot be decided on this host.
-# (check, what is tried, what it teaches)
-ISOLATION_CHECKS: tuple[tuple[str, str, str], ...] = (
-    ("root_escape", "escape its root (classic chroot escape)",
-     "chroot only changes where '/' starts; root can chroot again and climb out. pivot_root in a new mount "
-     "namespace leaves no path back"),
-    ("host_pids", "see a host process",
-     "a PID namespace gives the instance its own process numbers: host processes do not exist for it"),
-    ("kill_host", "signal a host process",
-     "what cannot be seen cannot be signalled: the PID namespace, not permissions, protects host processes"),
-    ("ptrace_host", "ptrace a host process",
-     "ptrace reads and rewrites another process's memory; PID namespace, dropped CAP_SYS_PTRACE and seccomp each stop it"),
-    ("host_net", "see the host's network interfaces",
-     "a network namespace has its own interfaces, routes and firewall: the host's eth0 is not in it"),
-    ("raw_socket", "raw packet socket on the host's interface",
-     "a raw socket (CAP_NET_RAW) can sniff and forge traffic, but only on interfaces its network namespace has"),
-    ("host_socket", "connect to the host's abstract unix socket",
-     "abstract unix sockets have no file to hide: only a network namespace separates them (unix(7))"),
-    ("hostname", "change the host's hostname",
-     "the UTS namespace gives an instance its own hostname; without it, setting one renames the host"),
-    ("clock", "change the host's clock",
-     "there is one real-time clock per kernel: only refusing CAP_SYS_TIME (or a guest kernel) protects it"),
-    ("mount", "mount a filesystem",
-     "mount needs CAP_SYS_ADMIN; containers drop it (and seccomp refuses mount), a chroot's root keeps it"),
-    ("host_disk_mount", "mount the host's disk",
-     "with a device node and CAP_SYS_ADMIN every host file is readable, whatever the root directory is"),
-    ("block_device", "read a host block device",
-     "raw disk access bypasses every file permission: containers get no host device nodes"),
-    ("mknod", "make and open a device node (/dev/kmsg)",
-     "CAP_MKNOD makes nodes for any device; the devices cgroup or a nodev mount decide whether they open"),
-    ("proc_sys", "write a kernel setting in /proc/sys",
-     "most of /proc/sys is global to the kernel: containers mount it read-only"),
-    ("sysrq", "open /proc/sysrq-trigger for writing",
-     "sysrq can reboot or crash the host kernel: containers get it read-only"),
-    ("module", "load a kernel module",
-     "a module runs as the kernel itself: CAP_SYS_MODULE is never given to a container"),
-    ("mem_limit", "limited in memory",
-     "a cgroup's memory limit OOM-kills the instance, not the host; chroot has no limits at all"),
-    ("pids_limit", "limited in processes",
-     "the pids controller stops a fork bomb at the limit"),
-    ("cpu_limit", "limited in CPU time",
-     "CFS bandwidth (cpu.max / cfs_quota_us) pauses the instance once it used its share of each period"),
+# The probe (bench/workload/iso.c) runs them in this order.
+
+
+@dataclasses.dataclass(frozen=True)
+class IsolationCheck:
+    """One attempt of the scorecard: what is tried, the attack it stands for, and what it teaches."""
+
+    name: str        # iso_<name>_blocked is its metric
+    label: str       # what the probe tries, as a row title
+    stands_for: str  # the class of attack or the CVE it is an instance of
+    teaches: str     # one sentence for a student: why it matters and what stops it
+    group: str       # one of ISOLATION_GROUPS
+
+
+# The scorecard's row groups, in order.
+GROUP_REACH, GROUP_CHANGE, GROUP_SURFACE, GROUP_LIMITS = ("reach the host", "change the host's state", "the kernel's attack surface",
+                                                          "resource limits")
+ISOLATION_GROUPS = (GROUP_REACH, GROUP_CHANGE, GROUP_SURFACE, GROUP_LIMITS)
+
+ISOLATION_CHECKS: tuple[IsolationCheck, ...] = (
+    IsolationCheck("root_escape", "escape its root (classic chroot escape)", "chroot escape",
+                   "chroot only changes where '/' starts; root can chroot again and climb out. pivot_root in a new "
+                   "mount namespace leaves no path back", GROUP_REACH),
+    IsolationCheck("leaked_fd", "climb out of a directory fd left open by the caller", "CVE-2024-21626 (leaked fd)",
+                   "a directory fd opened outside the container leads back to the host's root through '..'; runtimes "
+                   "close every fd above 2 before the workload starts", GROUP_REACH),
+    IsolationCheck("host_pids", "see a host process", "host processes visible",
+                   "a PID namespace gives the instance its own process numbers: host processes do not exist for it",
+                   GROUP_REACH),
+    IsolationCheck("kill_host", "signal a host process", "signals across the boundary",
+                   "what cannot be seen cannot be signalled: the PID namespace, not permissions, protects host "
+                   "processes", GROUP_REACH),
+    IsolationCheck("ptrace_host", "ptrace a host process", "process injection (ptrace)",
+                   "ptrace reads and rewrites another process's memory; PID namespace, dropped CAP_SYS_PTRACE and "
+                   "seccomp each stop it", GROUP_REACH),
+    IsolationCheck("host_net", "see the host's network interfaces", "host network visible",
+                   "a network namespace has its own interfaces, routes and firewall: the host's eth0 is not in it",
+                   GROUP_REACH),
+    IsolationCheck("raw_socket", "raw packet socket on the host's interface", "sniffing and spoofing",
+                   "a raw socket (CAP_NET_RAW) can sniff and forge traffic, but only on interfaces its network "
+                   "namespace has", GROUP_REACH),
+    IsolationCheck("host_socket", "connect to the host's abstract unix socket", "CVE-2020-15257 class",
+                   "abstract unix sockets have no file to hide: only a network namespace separates them (unix(7))",
+                   GROUP_REACH),
+    IsolationCheck("block_device", "read a host block device", "raw disk access",
+                   "raw disk access bypasses every file permission: containers get no host device nodes", GROUP_REACH),
+    IsolationCheck("host_disk_mount", "mount the host's disk", "host disk mounted",
+                   "with a device node and CAP_SYS_ADMIN every host file is readable, whatever the root directory is",
+                   GROUP_REACH),
+    IsolationCheck("open_by_handle", "open a file by its handle (open_by_handle_at)", "Shocker (2014)",
+                   "a file handle is a few guessable numbers that open any file of a filesystem, so "
+                   "CAP_DAC_READ_SEARCH is never given to a container", GROUP_REACH),
+    IsolationCheck("tiocsti", "type into a terminal handed in (TIOCSTI)", "CVE-2017-5226 class",
+                   "a process sharing the caller's terminal can push keystrokes into the caller's shell; runtimes "
+                   "give a container a fresh pty, or none", GROUP_REACH),
+    IsolationCheck("syslog", "read the kernel log (syslog)", "kernel information leak",
+                   "the kernel log holds kernel addresses and every container's events; reading it needs CAP_SYSLOG",
+                   GROUP_REACH),
+    IsolationCheck("hostname", "change the host's hostname", "host identity changed",
+                   "the UTS namespace gives an instance its own hostname; without it, setting one renames the host",
+                   GROUP_CHANGE),
+    IsolationCheck("clock", "change the host's clock", "host clock changed",
+                   "there is one real-time clock per kernel: only refusing CAP_SYS_TIME (or a guest kernel) protects "
+                   "it", GROUP_CHANGE),
+    IsolationCheck("mount", "mount a filesystem", "mount (CAP_SYS_ADMIN)",
+                   "mount needs CAP_SYS_ADMIN; containers drop it (and seccomp refuses mount), a chroot's root keeps "
+                   "it", GROUP_CHANGE),
+    IsolationCheck("mknod", "make and open a device node (/dev/kmsg)", "device node (CAP_MKNOD)",
+                   "CAP_MKNOD makes nodes for any device; the devices cgroup or a nodev mount decide whether they "
+                   "open", GROUP_CHANGE),
+    IsolationCheck("mknod_nodev", "open a device node on any mount without nodev", "device node on a volume",
+                   "every writable mount without nodev (a volume, the root itself) is a place for a device node: the "
+                   "devices cgroup must refuse to open it", GROUP_CHANGE),
+    IsolationCheck("proc_sys", "write a kernel setting in /proc/sys", "global kernel setting",
+                   "most of /proc/sys is global to the kernel: containers mount it read-only", GROUP_CHANGE),
+    IsolationCheck("sys_write", "open a global /sys setting for writing", "uevent_helper escape",
+                   "/sys holds settings of the whole machine, and uevent_helper names a program the kernel runs as "
+                   "host root: containers mount /sys read-only", GROUP_CHANGE),
+    IsolationCheck("sysrq", "open /proc/sysrq-trigger for writing", "host crash (sysrq)",
+                   "sysrq can reboot or crash the host kernel: containers get it read-only", GROUP_CHANGE),
+    IsolationCheck("cgroup_write", "raise its own memory limit in the cgroup filesystem", "limits lifted from inside",
+                   "a writable cgroup filesystem lets the instance lift every limit the host set: containers mount it "
+                   "read-only", GROUP_CHANGE),
+    IsolationCheck("runtime_exe", "open the runtime's binary for writing", "CVE-2019-5736 (runc overwrite)",
+                   "a container that can write the runtime's binary through /proc/PID/exe takes over the host the "
+                   "next time it runs; runc runs from a sealed memfd copy", GROUP_CHANGE),
+    IsolationCheck("module", "load a kernel module", "kernel module",
+                   "a module runs as the kernel itself: CAP_SYS_MODULE is never given to a container", GROUP_CHANGE),
+    IsolationCheck("cap_sets", "capabilities beyond Docker's default set", "CVE-2022-24769 and excess capabilities",
+                   "each capability is a piece of root's power over the shared kernel: containers keep Docker's "
+                   "fourteen and an empty inheritable set", GROUP_SURFACE),
+    IsolationCheck("userns", "create a user namespace", "user namespaces (e.g. CVE-2022-0185)",
+                   "in a new user namespace root gets capabilities that open kernel code written for the real root, "
+                   "where many kernel escapes begin", GROUP_SURFACE),
+    IsolationCheck("clone_ns", "clone(2) a child into new namespaces", "namespace flags through clone",
+                   "clone with namespace flags is unshare by another door: Docker's seccomp profile checks the flags "
+                   "of clone too", GROUP_SURFACE),
+    IsolationCheck("clone3_ns", "clone3(2) a child into a new user namespace", "clone3 (flags out of seccomp's sight)",
+                   "seccomp cannot read clone3's flags, which are in memory, so Docker answers clone3 ENOSYS and libc "
+                   "falls back to clone", GROUP_SURFACE),
+    IsolationCheck("unshare_ns", "create mount, UTS, IPC, net, PID, cgroup or time namespaces",
+                   "new namespaces (e.g. CVE-2022-0492)",
+                   "each namespace kind is kernel code the instance reaches; a new cgroup and mount namespace gave "
+                   "containers the release_agent escape", GROUP_SURFACE),
+    IsolationCheck("io_uring", "set up an io_uring", "io_uring (e.g. CVE-2022-29582)",
+                   "io_uring is a second system call interface that seccomp cannot see into, and a frequent source of "
+                   "kernel exploits: Docker refuses it", GROUP_SURFACE),
+    IsolationCheck("keyctl", "join a new kernel key ring (keyctl)", "key rings not namespaced (CVE-2016-0728 class)",
+                   "the kernel's key rings belong to users, not to namespaces, so root in a container shares them with "
+                   "the host's root: Docker refuses keyctl", GROUP_SURFACE),
+    IsolationCheck("bpf", "create a BPF map", "eBPF (e.g. CVE-2021-3490)",
+                   "BPF programs run inside the kernel and its verifier has had many holes: CAP_BPF and the bpf call "
+                   "stay outside containers", GROUP_SURFACE),
+    IsolationCheck("perf_event", "open a performance event on itself", "perf events (e.g. CVE-2013-2094)",
+                   "perf_event_open is a large kernel interface with a history of escapes, allowed to containers only "
+                   "with CAP_PERFMON", GROUP_SURFACE),
+    IsolationCheck("userfaultfd", "create a userfaultfd", "kernel race aid",
+                   "userfaultfd lets a process pause the kernel in the middle of a copy, which exploits use to win "
+                   "races: Docker refuses it", GROUP_SURFACE),
+    IsolationCheck("compat_abi", "a system call through the 32-bit ABI (int 0x80)", "CVE-2009-0835 class",
+                   "a seccomp filter lists system calls per architecture, so the 32-bit numbers are another door: "
+                   "filters kill any process that uses a foreign ABI", GROUP_SURFACE),
+    IsolationCheck("mem_limit", "limited in memory", "memory exhaustion",
+                   "a cgroup's memory limit OOM-kills the instance, not the host; chroot has no limits at all", GROUP_LIMITS),
+    IsolationCheck("pids_limit", "limited in processes", "fork bomb",
+                   "the pids controller stops a fork bomb at the limit", GROUP_LIMITS),
+    IsolationCheck("cpu_limit", "limited in CPU time", "CPU starvation",
+                   "CFS bandwidth (cpu.max / cfs_quota_us) pauses the instance once it used its share of each period",
+                   GROUP_LIMITS),
 )
-_KNOWN += tuple(Metric(f"iso_{name}_blocked", label, "higher", teaches) for name, label, teaches in ISOLATION_CHECKS)
+ISOLATION_BY_METRIC: dict[str, IsolationCheck] = {f"iso_{c.name}_blocked": c for c in ISOLATION_CHECKS}
+_KNOWN += tuple(Metric(metric_name, c.label, "higher", c.teaches) for metric_name, c in ISOLATION_BY_METRIC.items())
 METRICS: dict[str, Metric] = {m.name: m for m in _KNOWN}
 
 

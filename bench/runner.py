@@ -24,7 +24,7 @@ from bench.density import planned_steps, run_density
 from bench.errors import BenchError, InstanceError
 from bench.metadata import collect_metadata
 from bench.noise import NoiseWatch
-from bench.observers import memory_snapshot
+from bench.observers import memory_snapshot, pss_bytes
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
 from bench.scenario import Scenario
 from bench.store import Store, utc_now
@@ -111,7 +111,8 @@ def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: fl
 
 def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool) -> RunRecord:
     """Launch the workload once, observe it, clean up; never raises for a failed run."""
-    spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args), limits=scenario.limits)
+    spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args), limits=scenario.limits,
+                        inherited_fds=scenario.inherited_fds)
     started = utc_now()
     record = dict(scenario=scenario.name, runtime=runtime.name, iteration=iteration, warmup=warmup, started_at=started)
     t0 = time.monotonic_ns()
@@ -123,6 +124,10 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
         metrics["cleanup_s"] = (time.monotonic_ns() - t0) / 1e9
         parsed = [p for ln in inst.lines if (p := parse_line(ln.text, ln.at_ns))]
         error = _probe_error(parsed)
+        salvaged = isolation.killed_at_memory_limit(parsed, metrics.get("status")) if scenario.mode == "iso" else None
+        if error is None and salvaged is not None:
+            metrics.pop("status")  # the instance was killed by the limit it was testing: that is the verdict
+            return RunRecord(ok=True, metrics={**metrics, **salvaged}, **record)
         if error is None and "status" in metrics:
             error = f"workload exited with status {metrics['status']:g}"
         if error:
@@ -137,11 +142,25 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
 # The iteration number of the run that holds a runtime's setup figures
 # (``Runtime.setup_observations``): not a launch of the workload, so not 0..n-1.
 SETUP_ITERATION = -1
+# Setup figures named so are a daemon's memory (``daemon_figures``), shown apart from the instances'.
+DAEMON_PREFIX = "daemon_"
+
+
+def daemon_figures(daemons: dict[str, int]) -> dict[str, float]:
+    """``daemon_<name>_pss_bytes`` of each daemon (``Runtime.daemons``), measured while no instance runs."""
+    figures = {}
+    for name, pid in daemons.items():
+        pss = pss_bytes([pid])
+        if pss:
+            figures[f"{DAEMON_PREFIX}{name}_pss_bytes"] = pss
+    return figures
 
 
 def _record_setup(runtime: Runtime, scenario: Scenario, store: Store, session: str) -> None:
     """Store what the runtime measured in its setup, if anything, as a run of its own."""
     figures = runtime.setup_observations()
+    if scenario.chart == "memory":  # the scenario that asks what memory costs asks it of the daemons too, once
+        figures = {**figures, **daemon_figures(type(runtime).daemons())}
     if figures:
         store.record_run(session, RunRecord(scenario=scenario.name, runtime=runtime.name, iteration=SETUP_ITERATION,
                                             warmup=False, ok=True, metrics=figures, started_at=utc_now()))
@@ -293,18 +312,41 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
         scenarios = [dataclasses.replace(s, repetitions=options.repetitions) for s in scenarios]
     plans = [(s, choose_runtimes(s, options)) for s in scenarios]  # bad names fail before anything runs
     plans = [(s, names, planned_repetitions(s, names, options), planned_warmups(s, names, options)) for s, names in plans]
-    noise = NoiseWatch()
-    metadata = {**collect_metadata(), "image_digest": image.digest, **noise.start()}
-    session = store.begin_session(options.command, options.quick, metadata)
-    status = "failed"
-    try:
-        for scenario, names, runs, warmups in plans:
-            store.record_scenario(session, scenario_info(scenario, runs))
-            _run_scenario(scenario, names, runs, warmups, image, store, session, progress)
-        status = "finished"
-    except KeyboardInterrupt:
-        status = "interrupted"
-        raise
-    finally:
-        store.finish_session(session, status, noise.finish())
+    with contextlib.ExitStack() as services:  # left last, however the run ends
+        service_facts = _enter_services(services, [n for _, names, _, _ in plans for n in names], progress)
+        noise = NoiseWatch()
+        metadata = {**collect_metadata(), "image_digest": image.digest, **service_facts, **noise.start()}
+        session = store.begin_session(options.command, options.quick, metadata)
+        status = "failed"
+        try:
+            for scenario, names, runs, warmups in plans:
+                store.record_scenario(session, scenario_info(scenario, runs))
+                _run_scenario(scenario, names, runs, warmups, image, store, session, progress)
+            status = "finished"
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            store.finish_session(session, status, noise.finish())
     return session
+
+
+def _enter_services(stack: contextlib.ExitStack, names: Sequence[str], progress: Progress) -> dict[str, str]:
+    """Enter, once per run, the daemon each chosen runtime needs (``Runtime.service``); their facts as metadata.
+
+    A service that cannot start says why in its facts; the runtime's
+    ``available`` then gives that reason and the run skips it, as any other.
+    """
+    metadata: dict[str, str] = {}
+    for name in dict.fromkeys(names):
+        service = get_runtime(name).service()
+        if isinstance(service, contextlib.nullcontext):
+            continue
+        progress.note(f"{name}: starting its daemon")
+        facts = stack.enter_context(service)
+        fields = dataclasses.asdict(facts) if dataclasses.is_dataclass(facts) else dict(facts)  # type: ignore[arg-type]
+        for key, value in fields.items():
+            text = " ".join(value) if isinstance(value, (tuple, list)) else str(value)
+            if text:
+                metadata[f"service.{name}.{key}"] = text
+    return metadata

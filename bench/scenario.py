@@ -109,6 +109,9 @@ class Scenario:
     density: Density | None = None  # set: N instances at once (bench.density) instead of one at a time
     description_es: str = ""  # the Spanish text of `bench report --lang es`; empty: shown in English
     note_es: str = ""
+    # Open descriptors handed to every instance, as a careless caller would (InstanceSpec.inherited_fds);
+    # set by bench.isolation.prepare for the iso mode's leaked directory and terminal, never by a file.
+    inherited_fds: tuple[int, ...] = ()
 
     def quick(self) -> Scenario:
         """The same question, asked with fewer, smaller runs (``--quick``)."""

@@ -89,6 +89,11 @@ class InstanceSpec:
     argv: tuple[str, ...]
     hostname: str = "isobench"
     limits: Limits = Limits()
+    # Descriptors a careless caller left open (a shell's `exec 9</`); each
+    # runtime hands them to its tool as a shell would, and the tool decides
+    # (runc closes all but --preserve-fds ones). The isolation scorecard
+    # leaks a directory of the host and a terminal this way (bench/isolation.py).
+    inherited_fds: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,6 +276,27 @@ class Runtime(abc.ABC):
         new one for this instance and removes it when the instance closes.
         """
         return self.start(spec)
+
+    @classmethod
+    def daemons(cls) -> dict[str, int]:
+        """The long-running daemons this runtime's instances share (name → host PID), e.g. dockerd and containerd.
+
+        Their memory is no one instance's: the memory scenario measures it once,
+        apart, while no instance runs. {} (the default): no daemon, the command
+        the user types starts the instance itself (box, podman, runc).
+        """
+        return {}
+
+    @classmethod
+    def service(cls) -> contextlib.AbstractContextManager[object]:
+        """A daemon this runtime needs, held for a whole `bench run` (Docker's engine); entered once per run.
+
+        The runner enters it before the run's first scenario and leaves it when
+        the run ends, however it ends. What it yields (a mapping or a
+        dataclass) goes into the session's metadata: how the daemon was
+        started, or why it could not be. Nothing by default.
+        """
+        return contextlib.nullcontext({})
 
     @classmethod
     def orphans(cls) -> list[Orphan]:

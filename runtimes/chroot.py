@@ -52,4 +52,4 @@ class Chroot(Runtime):
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "root"):
             raise RuntimeError("use the chroot runtime inside `with` (setup prepares its root)")
-        return SpawnedInstance(self.name, ["chroot", str(self.root), *spec.argv])
+        return SpawnedInstance(self.name, ["chroot", str(self.root), *spec.argv], pass_fds=spec.inherited_fds)

@@ -35,4 +35,4 @@ class Native(Runtime):
         if not hasattr(self, "workdir"):
             raise RuntimeError("use the native runtime inside `with` (setup prepares its working directory)")
         host_argv = [str(spec.image.rootfs / spec.argv[0].lstrip("/")), *spec.argv[1:]]
-        return SpawnedInstance(self.name, host_argv, cwd=self.workdir)
+        return SpawnedInstance(self.name, host_argv, cwd=self.workdir, pass_fds=spec.inherited_fds)

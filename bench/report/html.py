@@ -37,6 +37,9 @@ table.overview{font-size:1.25em} table.overview td,table.overview th{padding:.45
 table.scorecard td,table.scorecard th{text-align:center} table.scorecard td:first-child,table.scorecard th:first-child{text-align:left}
 .sc-pass{background:#d9f2e3;color:#05612f;font-weight:600} .sc-fail{background:#fbdcd6;color:#8f1d08;font-weight:600}
 .sc-mixed{background:#fff0c8;color:#6b4d00} .sc-none{color:#999} table.density td{white-space:nowrap}
+tr.sc-group th{text-align:left;background:#f4f4f4;font-weight:600;padding-top:.6em}
+details.sc-why{display:inline;font-size:.85em;color:#666} details.sc-why summary{display:inline;cursor:pointer}
+details.sc-why[open]{display:block;max-width:38em}
 body{font-size:17px}
 """
 

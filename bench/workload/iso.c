@@ -2,30 +2,33 @@
  * iso.c - mode "iso": the isolation scorecard's checks, tried from inside.
  *
  * Measures what an instance can reach of the host (scenarios/isolation.toml):
- * its root, processes, network, clock, disks, kernel settings, and whether
- * its memory, process and CPU limits hold. Each check is one real attempt to
- * reach the host, made in a forked child (so a chroot(2), a mount or a
- * ptrace of one check never affects the next), and printed as one line:
+ * its root, processes, network, clock, disks, kernel settings, the kernel's
+ * attack surface, and whether its memory, process and CPU limits hold. Each
+ * check is one real attempt, made in a forked child (so a chroot(2), a mount
+ * or a ptrace of one check never affects the next), and printed as one line:
  *   BENCH event=result mode=iso check=C C_blocked=1|0|na outcome=T errno=ENAME|none note=N
  * C_blocked=1: the attempt failed (isolated); 0: it reached the host; na:
  * it cannot be decided here (the host kernel lacks the feature, or the
  * harness gave no target). Every attempt is harmless when it succeeds: the
- * hostname is set to its own value, the clock moved by 0 ns, the sysrq file
- * only opened, a host process only sent signal 0 and seized (never stopped),
- * mounts undone at once, a kernel module of 0 bytes "loaded" (the kernel
- * checks the capability first, then refuses the empty module).
+ * hostname is set to its own value, the clock moved by 0 ns, files of the
+ * kernel only opened for writing (never written), a host process only sent
+ * signal 0 and seized (never stopped), mounts and namespaces undone at once
+ * (the child that made them exits), a kernel module of 0 bytes "loaded" (the
+ * kernel checks the capability first, then refuses the empty module).
  * The harness (bench/isolation.py) passes the host's facts as KEY=VALUE
  * words (pid=, socket=, root_dev=, ...): a different boot_id means a guest
  * kernel, so whatever succeeds there reaches only the guest. The host process
  * and socket it names are those of mode target (target.c), run on the host.
  *
  * In this file: the host's facts and the helpers that read /proc, then one
- * check_* function per check (the reaches for the host first, then the
- * limits), then CHECKS, the scorecard's order, and mode_iso, which runs them.
+ * check_* function per check of the host's processes, network, root, disk
+ * and settings, then the limits, then CHECKS, the scorecard's order, and
+ * mode_iso, which runs them. The other checks are in iso_handed.c, iso_fs.c
+ * and iso_kernel.c (iso.h says which is where).
  * A last line follows the checks:
  *   BENCH event=done mode=iso kernel=host|guest procfs=present|own-mount|none
  */
-#include "probe.h"
+#include "iso.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -46,36 +49,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
-enum outcome { BLOCKED, REACHED, NOT_APPLICABLE };
-
-struct verdict {
-    int outcome;
-    int err;          /* errno of the step that failed, or 0 */
-    char note[40];    /* one token: what decided it */
-};
-
-struct host_facts {
-    const char *boot_id, *hostname, *socket, *netif, *fstype, *lacks;
-    long long pid, pid_start, root_dev, root_ino, disk_dev, netif_index, uts_ns, net_ns;
-    long long mem_limit_mib, pids_limit, cpu_limit_milli;
-    int other_kernel; /* 1: we run on another kernel than the host's (a VM) */
-    char proc[64];    /* a procfs to read: /proc, or one we mounted ourselves */
-};
-
-static struct host_facts H;
-
-static struct verdict verdict(int outcome, int err, const char *note)
-{
-    struct verdict v = {outcome, err, ""};
-    snprintf(v.note, sizeof v.note, "%s", note);
-    return v;
-}
-
-/* An attempt's result: it failed with errno e (blocked) or worked (reached). */
-static struct verdict tried(int rc, const char *what_worked)
-{
-    return rc < 0 ? verdict(BLOCKED, errno, "refused") : verdict(REACHED, 0, what_worked);
-}
+struct host_facts H;
 
 /* A procfs to look at. chroot(8) mounts none, but root in a chroot can mount
  * one itself, which is what an attacker would do (and its /proc/sys is the
@@ -106,8 +80,7 @@ static void release_proc(void)
     }
 }
 
-/* Read a small file below the procfs into buf; 0 on success. */
-static int read_proc(const char *rel, char *buf, size_t len)
+int read_proc(const char *rel, char *buf, size_t len)
 {
     char path[128];
     if (!H.proc[0]) return -1;
@@ -153,8 +126,7 @@ static int is_host_target(void)
     return (long long)start == H.pid_start;
 }
 
-/* A private scratch directory for one check, in /tmp of wherever we run. */
-static int scratch_dir(char *dir, size_t len, const char *what)
+int scratch_dir(char *dir, size_t len, const char *what)
 {
     snprintf(dir, len, "/tmp/probe-iso.%s.%ld", what, (long)getpid());
     return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
@@ -350,7 +322,7 @@ static struct verdict check_mknod(void)
     return verdict(REACHED, 0, "opened");
 }
 
-static int host_lacks(const char *feature)
+int host_lacks(const char *feature)
 {
     if (!H.lacks) return 0; /* e.g. lacks=sysrq+module */
     size_t n = strlen(feature);
@@ -358,6 +330,43 @@ static int host_lacks(const char *feature)
         if ((p == H.lacks || p[-1] == '+') && (p[n] == '\0' || p[n] == '+'))
             return 1;
     return 0;
+}
+
+/* Undo the octal escapes mountinfo uses for space, tab, newline and backslash (proc(5)). */
+static void unescape_octal(char *s)
+{
+    char *out = s;
+    for (; *s; s++, out++) {
+        if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+            *out = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+            s += 3;
+        } else {
+            *out = *s;
+        }
+    }
+    *out = '\0';
+}
+
+/* mountinfo's line: ID PARENT MAJ:MIN ROOT POINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER-OPTIONS */
+int each_mount(int (*found)(const char *point, const char *fstype, const char *opts, void *arg), void *arg)
+{
+    char path[128], line[4096];
+    if (!H.proc[0]) return -1;
+    snprintf(path, sizeof path, "%s/self/mountinfo", H.proc);
+    FILE *f = fopen(path, "re");
+    if (!f) return -1;
+    int rc = 0;
+    while (!rc && fgets(line, sizeof line, f)) {
+        char point[1024], opts[512], fstype[64];
+        const char *dash = strstr(line, " - ");
+        if (!dash || sscanf(line, "%*s %*s %*s %*s %1023s %511s", point, opts) != 2 ||
+            sscanf(dash + 3, "%63s", fstype) != 1)
+            continue;
+        unescape_octal(point);
+        rc = found(point, fstype, opts, arg);
+    }
+    fclose(f);
+    return rc;
 }
 
 /* Write a global (not namespaced) kernel setting back with its own value. */
@@ -477,16 +486,31 @@ struct check {
     int host; /* 1: reaching for the host (a guest kernel cannot); 0: a limit */
 };
 
+/* The scorecard's order, by group as bench/metrics.py ISOLATION_CHECKS lists them. */
 static const struct check CHECKS[] = {
-    {"root_escape", check_root_escape, 1}, {"host_pids", check_host_pids, 1},
-    {"kill_host", check_kill_host, 1}, {"ptrace_host", check_ptrace_host, 1},
-    {"host_net", check_host_net, 1}, {"raw_socket", check_raw_socket, 1},
-    {"host_socket", check_host_socket, 1}, {"hostname", check_hostname, 1},
-    {"clock", check_clock, 1}, {"mount", check_mount, 1},
-    {"host_disk_mount", check_host_disk_mount, 1}, {"block_device", check_block_device, 1},
-    {"mknod", check_mknod, 1}, {"proc_sys", check_proc_sys, 1}, {"sysrq", check_sysrq, 1},
-    {"module", check_module, 1}, {"mem_limit", check_mem_limit, 0},
-    {"pids_limit", check_pids_limit, 0}, {"cpu_limit", check_cpu_limit, 0},
+    /* reach the host: its root, files, processes, network, disk, terminal, kernel log */
+    {"root_escape", check_root_escape, 1}, {"leaked_fd", check_leaked_fd, 1},
+    {"host_pids", check_host_pids, 1}, {"kill_host", check_kill_host, 1},
+    {"ptrace_host", check_ptrace_host, 1}, {"host_net", check_host_net, 1},
+    {"raw_socket", check_raw_socket, 1}, {"host_socket", check_host_socket, 1},
+    {"block_device", check_block_device, 1}, {"host_disk_mount", check_host_disk_mount, 1},
+    {"open_by_handle", check_open_by_handle, 1}, {"tiocsti", check_tiocsti, 1},
+    {"syslog", check_syslog, 1},
+    /* change the host's state: names, clock, mounts, devices, kernel settings, the runtime */
+    {"hostname", check_hostname, 1}, {"clock", check_clock, 1}, {"mount", check_mount, 1},
+    {"mknod", check_mknod, 1}, {"mknod_nodev", check_mknod_nodev, 1},
+    {"proc_sys", check_proc_sys, 1}, {"sys_write", check_sys_write, 1},
+    {"sysrq", check_sysrq, 1}, {"cgroup_write", check_cgroup_write, 1},
+    {"runtime_exe", check_runtime_exe, 1}, {"module", check_module, 1},
+    /* the kernel's attack surface: capabilities kept, namespaces made, risky system calls */
+    {"cap_sets", check_cap_sets, 1}, {"userns", check_userns, 1}, {"clone_ns", check_clone_ns, 1},
+    {"clone3_ns", check_clone3_ns, 1}, {"unshare_ns", check_unshare_ns, 1},
+    {"io_uring", check_io_uring, 1}, {"keyctl", check_keyctl, 1}, {"bpf", check_bpf, 1},
+    {"perf_event", check_perf_event, 1}, {"userfaultfd", check_userfaultfd, 1},
+    {"compat_abi", check_compat_abi, 1},
+    /* the limits */
+    {"mem_limit", check_mem_limit, 0}, {"pids_limit", check_pids_limit, 0},
+    {"cpu_limit", check_cpu_limit, 0},
 };
 
 /* Run one check in a child; its verdict comes back through a pipe. A child
@@ -530,6 +554,7 @@ int mode_iso(int argc, char **argv)
         {"root_dev", &H.root_dev, 0, LLONG_MAX, NULL}, {"root_ino", &H.root_ino, 1, LLONG_MAX, NULL},
         {"disk_dev", &H.disk_dev, 1, LLONG_MAX, NULL}, {"netif_index", &H.netif_index, 1, INT_MAX, NULL},
         {"uts_ns", &H.uts_ns, 1, LLONG_MAX, NULL}, {"net_ns", &H.net_ns, 1, LLONG_MAX, NULL},
+        {"tty_rdev", &H.tty_rdev, 1, LLONG_MAX, NULL},
         {"mem_limit_mib", &H.mem_limit_mib, 1, 1 << 20, NULL}, {"pids_limit", &H.pids_limit, 1, 4096, NULL},
         {"cpu_limit_milli", &H.cpu_limit_milli, 1, 1 << 20, NULL},
     };

@@ -195,7 +195,7 @@ class CopiedRootRuntime(Runtime):
     def start(self, spec: InstanceSpec) -> Instance:
         if not hasattr(self, "root"):
             raise RuntimeError(f"use the {self.name} runtime inside `with` (setup copies the image)")
-        return PeerInstance(self.name, self.argv(spec), spec.argv[0])
+        return PeerInstance(self.name, self.argv(spec), spec.argv[0], pass_fds=spec.inherited_fds)
 
     def argv(self, spec: InstanceSpec) -> list[str]:
         """The command line that starts ``spec``'s workload in ``self.root``."""

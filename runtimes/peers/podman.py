@@ -138,7 +138,8 @@ class Podman(EngineRuntime):
         extra = ["--conmon-pidfile", str(conmon_pidfile), "--cidfile", str(cidfile), *self.rlimit_flags]
         argv = [*prefix, *self.run_argv(name, spec.hostname, spec.limits, spec.argv, extra)]
         try:
-            return PodmanInstance(self.name, argv, spec.argv[0], pass_fds=fds, conmon_pidfile=conmon_pidfile,
+            return PodmanInstance(self.name, argv, spec.argv[0], pass_fds=(*fds, *spec.inherited_fds),
+                                  conmon_pidfile=conmon_pidfile,
                                   cidfile=cidfile, finish=[lambda: self._remove(name, prefix, fds, files)])
         except BaseException:
             self._remove(name, prefix, fds, files)

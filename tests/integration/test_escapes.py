@@ -6,26 +6,45 @@ unix socket, a host block device… Inside box and the OpenVZ-style container
 every attempt must fail; inside chroot several succeed, which is the lesson.
 The isolation scenario stores these very verdicts, so the report's scorecard
 and these tests cannot disagree (test_isolation_scenario_stores_the_same_verdicts).
+
+The targets include a careless caller's leaks: a directory fd on the host's
+"/" and a pty, handed to every instance as a shell hands its open fds to any
+command (``InstanceSpec.inherited_fds``). native and chroot pass them on, so
+there the probe climbs out of the fd and types into the terminal: which is
+how these tests know the attempts are real, and would see a runtime that
+stopped closing them.
+
+vz is a system container: it keeps, by design, capabilities beyond Docker's
+(runtimes/openvz/security.py VZ_CAPS, justified in docs/vz.md), so its
+cap_sets row is judged against that set rather than Docker's; every other
+row must be blocked as in box.
 """
 
 from __future__ import annotations
 
 import pytest
 
+import os
+
 from bench.isolation import HostTargets, Verdict, parse_verdicts
-from bench.metrics import ISOLATION_CHECKS
+from bench.metrics import GROUP_LIMITS, ISOLATION_CHECKS
 from runtimes import Image, InstanceSpec, Limits, get_runtime, parse_line, probe_argv
 from tests.conftest import _leftovers
 
-CHECKS = tuple(name for name, _, _ in ISOLATION_CHECKS)
-HOST_CHECKS = tuple(c for c in CHECKS if not c.endswith("_limit"))
-LIMIT_CHECKS = tuple(c for c in CHECKS if c.endswith("_limit"))
+CHECKS = tuple(c.name for c in ISOLATION_CHECKS)
+HOST_CHECKS = tuple(c.name for c in ISOLATION_CHECKS if c.group != GROUP_LIMITS)
+LIMIT_CHECKS = tuple(c.name for c in ISOLATION_CHECKS if c.group == GROUP_LIMITS)
 LIMITS = Limits(memory_bytes=128 * 2**20, pids=64, cpus=0.1)
 TRIED = ("native", "chroot", "openvz", "box", "libvirt")
 # What root in a plain chroot can do to the host on every Linux host (the rest
 # depends on what the host kernel has, e.g. module loading).
-CHROOT_GETS_THROUGH = ("root_escape", "host_pids", "kill_host", "ptrace_host", "host_net", "host_socket",
-                       "hostname", "clock", "mount", "host_disk_mount", "block_device", "mknod", "proc_sys")
+CHROOT_GETS_THROUGH = ("root_escape", "leaked_fd", "host_pids", "kill_host", "ptrace_host", "host_net", "host_socket",
+                       "block_device", "host_disk_mount", "open_by_handle", "tiocsti", "syslog",
+                       "hostname", "clock", "mount", "mknod", "mknod_nodev", "proc_sys", "sys_write", "cgroup_write",
+                       "runtime_exe", "cap_sets", "unshare_ns", "io_uring", "keyctl", "bpf", "perf_event",
+                       "userfaultfd")
+# What vz keeps by design (docs/vz.md, "Capabilities"): judged against its own set, not Docker's.
+VZ_BY_DESIGN = ("cap_sets",)
 
 
 def run_iso(image: Image, runtime_name: str, targets: HostTargets) -> dict[str, Verdict] | str:
@@ -34,7 +53,8 @@ def run_iso(image: Image, runtime_name: str, targets: HostTargets) -> dict[str, 
     availability = runtime_cls.available()
     if not availability.ok:
         return f"{availability.reason} (fix: {availability.fix})"
-    spec = InstanceSpec(image=image, argv=probe_argv("iso", targets.argv(LIMITS)), limits=LIMITS)
+    spec = InstanceSpec(image=image, argv=probe_argv("iso", targets.argv(LIMITS)), limits=LIMITS,
+                        inherited_fds=targets.inherited_fds)
     with runtime_cls(image) as runtime, runtime.start(spec) as inst:
         inst.wait_ready(120)
         status = inst.wait(120)
@@ -49,7 +69,11 @@ def verdicts(image: Image, private_state) -> dict[str, dict[str, Verdict] | str]
     before = _leftovers(private_state)
     with HostTargets(image) as targets:
         found = {name: run_iso(image, name, targets) for name in TRIED}
+        leaked = targets.inherited_fds
     after = _leftovers(private_state)
+    for fd in leaked:  # the harness closes the leaks it made
+        with pytest.raises(OSError):
+            os.fstat(fd)
     # Only what is this test session's own: other suites on the host may be starting CTs and veths meanwhile.
     own = ("mounts", "scratch trees", "box containers", "vz containers", "child processes")
     leaked = {kind: after[kind] - before[kind] for kind in own if after[kind] - before[kind]}
@@ -76,14 +100,39 @@ def test_native_reaches_the_host_with_every_attempt_the_host_kernel_supports(ver
         assert native[check].outcome == "reached", f"a plain process is not limited: {native[check]}"
 
 
+def test_the_careless_callers_leaks_reach_a_plain_process(verdicts) -> None:
+    """The harness really leaks a host directory and a terminal: native takes both, so a runtime blocking them counts."""
+    native = of(verdicts, "native")
+    assert native["leaked_fd"].outcome == "reached" and native["leaked_fd"].note.startswith("host-root-via-fd-")
+    assert native["tiocsti"].note == "typed-into-host-terminal", native["tiocsti"]
+
+
 @pytest.mark.parametrize("runtime", ["box", "openvz"])
 def test_every_attempt_fails_inside_a_container(verdicts, runtime: str) -> None:
     inside, native = of(verdicts, runtime), of(verdicts, "native")
-    got_through = {c: v for c, v in inside.items() if v.blocked is False}
+    by_design = VZ_BY_DESIGN if runtime == "openvz" else ()
+    got_through = {c: v for c, v in inside.items() if v.blocked is False and c not in by_design}
     assert not got_through, f"{runtime}: these attempts reached the host: {got_through}"
     for check, verdict in inside.items():
         if verdict.outcome == "na":  # only where the host itself lacks the feature
             assert native[check].outcome == "na", f"{runtime} {check}: undecided inside but not natively: {verdict}"
+
+
+def vz_caps_beyond_docker() -> int:
+    """The capabilities docs/vz.md lets a CT keep beyond Docker's default set, as a mask."""
+    from runtimes.openvz.security import VZ_CAPS
+
+    docker = {0, 1, 3, 4, 5, 6, 7, 8, 10, 13, 18, 27, 29, 31}  # capabilities(7) numbers, as iso_handed.c lists them
+    return sum(1 << n for n in set(VZ_CAPS.values()) - docker)
+
+
+def test_vz_keeps_only_the_capabilities_its_documentation_justifies(verdicts) -> None:
+    caps = of(verdicts, "openvz")["cap_sets"]
+    if caps.blocked:
+        return
+    assert caps.note.startswith("beyond-docker-0x"), f"vz's inheritable set must be empty (CVE-2022-24769): {caps}"
+    extra = int(caps.note.removeprefix("beyond-docker-0x"), 16)
+    assert extra & ~vz_caps_beyond_docker() == 0, f"vz keeps capabilities docs/vz.md does not justify: {extra:#x}"
 
 
 def test_chroot_lets_root_through_in_most_ways(verdicts) -> None:
@@ -108,6 +157,11 @@ def test_attempts_refused_by_containers_say_why(verdicts) -> None:
     assert box["host_pids"].errno == "ESRCH", "the host PID does not exist in box's PID namespace"
     assert box["mount"].errno == "EPERM"
     assert box["host_socket"].errno == "ECONNREFUSED", "the abstract name is not in box's network namespace"
+    assert box["leaked_fd"].note == "no-directory-fd", "box closes every fd above 2 before the workload starts"
+    assert box["tiocsti"].note == "terminal-not-handed-on", "without -t the caller's terminal stays outside"
+    assert box["clone3_ns"].errno == "ENOSYS", "clone3 is answered ENOSYS, so libc falls back to clone"
+    if of(verdicts, "native")["compat_abi"].outcome != "na":
+        assert box["compat_abi"].note == "foreign-abi-killed", "the filter kills any other system call ABI"
 
 
 def test_isolation_scenario_stores_the_same_verdicts(tmp_path, image: Image, verdicts) -> None:

@@ -22,7 +22,7 @@ from bench.store import Store
 
 RUNTIMES = ("native", "chroot", "openvz", "box", "libvirt")
 TARGET_S, MAX_BYTES = 5.0, 10 * 2**20
-ISO = tuple(f"iso_{name}_blocked" for name, _, _ in ISOLATION_CHECKS)
+ISO = tuple(f"iso_{c.name}_blocked" for c in ISOLATION_CHECKS)
 # scenario → (chart, mode, figures, measured runs per runtime); 5 runtimes × 2,000 = 10,000 runs
 PLAN = {
     "startup": ("startup", "ready", ("ready_s", "exit_s", "cleanup_s"), 600),
