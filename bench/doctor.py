@@ -93,6 +93,20 @@ def _check_accelerator() -> list[Check]:
     return checks
 
 
+def _check_docker_engine() -> Check:
+    """Whether a Docker engine answers now, and if not, whether a `bench run` can start one."""
+    from runtimes.peers import docker_engine
+
+    why = docker_engine.engine_answers()
+    if not why:
+        return Check("docker engine", True, f"an engine answers on {docker_engine.SOCKET}: runs use it as it is")
+    if shutil.which("dockerd") is None:
+        return Check("docker engine", True, f"optional, not run here: {why}, and dockerd is not installed", PROVISION)
+    starts = "systemctl start docker" if os.path.exists("/run/systemd/system") else "dockerd"
+    return Check("docker engine", True, f"none answers now; a `bench run` with docker starts one ({starts}) "
+                 "and stops it at the end")
+
+
 def _check_tool(name: str, purpose: str, package: str) -> Check:
     if shutil.which(name):
         return Check(name, True, purpose)
@@ -110,6 +124,7 @@ def diagnose() -> list[Check]:
         checks.append(Check(f"runtime: {runtime.name}", a.ok, a.reason or runtime.summary, a.fix))
     checks += [
         _check_libvirtd(),
+        _check_docker_engine(),
         _check_guest_kernel(),
         *_check_accelerator(),
         _check_seccomp(),
@@ -125,12 +140,12 @@ def diagnose() -> list[Check]:
 
 
 def _check_seccomp() -> Check:
-    from runtimes.box.security import seccomp_available
+    from runtimes.box import seccomp
 
-    if seccomp_available():
-        return Check("box seccomp", True, "libseccomp's Python binding compiles box's filter")
-    return Check("box seccomp", False, "python3-seccomp not usable: box and vz containers would run without a filter",
-                 PROVISION)
+    if seccomp.available():
+        return Check("box seccomp", True, "libseccomp's Python binding compiles box's allow-list filter")
+    return Check("box seccomp", False, "python3-seccomp not usable: box and vz refuse to start containers "
+                 "(unless run with --security-opt seccomp=unconfined)", PROVISION)
 
 
 def _check_virtiofsd() -> Check:

@@ -51,6 +51,11 @@ METADATA: dict[str, Key] = {
     "load_avg_1m_end": Key("load average (1 min) at the end", number=True),
     "other_load_percent": Key("CPU busy with other work before the first run", lambda v: f"{v} %", number=True),
     "cpu_steal_percent": Key("CPU time stolen by the hypervisor during the session", lambda v: f"{v} %", number=True),
+    # Docker's engine, held for the run (runtimes/peers/docker_engine.py EngineFacts, via Runtime.service).
+    "service.docker.answering": Key("Docker engine answered", lambda v: "yes" if v == "True" else "no"),
+    "service.docker.how": Key("Docker engine"),
+    "service.docker.reason": Key("why the Docker engine did not start"),
+    "service.docker.options": Key("dockerd options"),
 }
 CHECKED = ("hostname", "cpu_model", "kernel", "cgroup_version")
 

@@ -157,6 +157,12 @@ class LibvirtVM(Runtime):
         return Availability.yes()
 
     @classmethod
+    def daemons(cls) -> dict[str, int]:
+        """libvirtd: every domain is started, watched and stopped through it (QEMU itself is per VM, counted there)."""
+        found = [p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "libvirtd"]
+        return {"libvirtd": found[0]} if found else {}
+
+    @classmethod
     def orphans(cls) -> list[Orphan]:
         """Domains of this state directory's runs still defined (AUTODESTROY normally ends them with the harness)."""
         if libvirt is None or os.geteuid() != 0:

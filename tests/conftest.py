@@ -109,6 +109,7 @@ def _peer_leftovers(state: Path) -> dict[str, set[str]]:
         "docker containers": docker.leftover_containers(),
         # Only this session's: another suite run on the host may be running the peers meanwhile.
         "peer cgroups": {g for g in _cgroups("isobench-crun") | _cgroups("isobench-runc") | _cgroups("isobench-lxc")
+                          | _cgroups("isobench-gvisor") | _cgroups("isobench-nspawn")
                          if f"/isobench-{session_tag()}-" in g},
     }
 
@@ -158,6 +159,21 @@ def no_leaks(private_state: Path):
     after = _leftovers(private_state)
     leaked = {kind: after[kind] - before[kind] for kind in after if after[kind] - before[kind]}
     assert not leaked, f"leaked: {leaked}"
+
+
+@pytest.fixture(scope="module")
+def docker_engine():
+    """Docker's engine for a module's docker tests, held as `bench run` holds it (``Docker.service``).
+
+    Module-scoped, so it is up before each test's leak snapshot (dockerd
+    mounts its data-root) and stopped, with all it made, after the module.
+    When it cannot start, ``Docker.available`` gives the reason and the
+    docker tests skip with it.
+    """
+    from runtimes.peers.docker import Docker
+
+    with Docker.service() as facts:
+        yield facts
 
 
 @pytest.fixture(scope="session")

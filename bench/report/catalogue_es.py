@@ -123,6 +123,41 @@ ES: dict[str, str] = {
         '{name} hizo {n}',
     'What the literature measured — other hardware, not this host':
         'Lo que midió la literatura — otro hardware, no este anfitrión',
+    'Docker engine answered':
+        'el motor Docker respondió',
+    'Docker engine':
+        'motor Docker',
+    'why the Docker engine did not start':
+        'por qué no arrancó el motor Docker',
+    'dockerd options':
+        'opciones de dockerd',
+    'already running':
+        'ya estaba en marcha',
+    'dockerd started by the suite':
+        'dockerd arrancado por la suite',
+    'What the daemons cost':
+        'Lo que cuestan los demonios',
+    "Docker is a client and a daemon: the docker command only sends a request to dockerd, which asks containerd, "
+    "which starts a small shim per container, and the shim runs runc, which creates the container and exits. "
+    "dockerd and containerd keep running whether any container runs or not, shared by all of them, so their "
+    "memory is in no container's figure above: it is here, measured once while no container ran. box and podman "
+    "have no daemon: the command you type sets the container up itself (podman keeps only a small conmon beside "
+    "each container, counted in its figure). libvirt's VMs rely on a daemon too, libvirtd.":
+        "Docker es un cliente y un demonio: la orden docker solo envía una petición a dockerd, que se la pide a "
+        "containerd, que arranca un pequeño shim por contenedor, y el shim ejecuta runc, que crea el contenedor y "
+        "termina. dockerd y containerd siguen en marcha haya contenedores o no, compartidos por todos, así que su "
+        "memoria no está en la cifra de ningún contenedor de arriba: está aquí, medida una vez sin ningún contenedor "
+        "en marcha. box y podman no tienen demonio: la orden que se escribe prepara el contenedor ella misma (podman "
+        "deja solo un pequeño conmon junto a cada contenedor, contado en su cifra). Las VM de libvirt también "
+        "dependen de un demonio, libvirtd.",
+    'none':
+        'ninguno',
+    'daemon':
+        'demonio',
+    'all its daemons':
+        'todos sus demonios',
+    'memory while idle (PSS)':
+        'memoria en reposo (PSS)',
     'Measured once per scenario, while the runtime was being set up (one sample, so no spread):':
         'Medido una vez por escenario, mientras se preparaba el entorno (una muestra, así que sin dispersión):',
     'figure':
@@ -249,6 +284,30 @@ ES: dict[str, str] = {
         'tocar N MiB',
     'time to fault in every page of the allocation':
         'tiempo para provocar el fallo de cada página de la reserva',
+    'getppid (empty system call)':
+        'getppid (llamada al sistema vacía)',
+    'one system call that does no work: the bare trip into the kernel and back':
+        'una llamada al sistema que no hace nada: solo el viaje al núcleo y la vuelta',
+    'open + close of a file':
+        'open + close de un fichero',
+    'open(2) and close(2) of a file of the image':
+        'open(2) y close(2) de un fichero de la imagen',
+    'stat of a file':
+        'stat de un fichero',
+    'stat(2) of a file of the image: a path lookup':
+        'stat(2) de un fichero de la imagen: una búsqueda de ruta',
+    '4 KiB page fault':
+        'fallo de página de 4 KiB',
+    'mmap(2) of 4 KiB, the first write to it, munmap(2)':
+        'mmap(2) de 4 KiB, la primera escritura en ella y munmap(2)',
+    'pipe round trip':
+        'ida y vuelta por una tubería',
+    'one byte to another process and back through two pipes: two context switches':
+        'un byte a otro proceso y de vuelta por dos tuberías: dos cambios de contexto',
+    'fork + exit + wait':
+        'fork + exit + wait',
+    'fork(2) of a small static process, its _exit(2), waitpid(2) in the parent':
+        'fork(2) de un proceso estático pequeño, su _exit(2) y waitpid(2) en el padre',
     "sequential write (fsync'd)":
         'escritura secuencial (con fsync)',
     '1 MiB blocks, one fsync at the end':
@@ -441,6 +500,167 @@ ES: dict[str, str] = {
         'limitado en tiempo de CPU',
     'CFS bandwidth (cpu.max / cfs_quota_us) pauses the instance once it used its share of each period':
         'el ancho de banda de CFS (cpu.max / cfs_quota_us) pausa la instancia en cuanto ha usado su parte de cada periodo',
+    # The isolation scorecard's groups, and each check's attack and explanation (bench/metrics.py ISOLATION_CHECKS).
+    'reach the host':
+        'alcanzar el anfitrión',
+    "change the host's state":
+        'cambiar el estado del anfitrión',
+    "the kernel's attack surface":
+        'la superficie de ataque del núcleo',
+    'resource limits':
+        'límites de recursos',
+    'chroot escape':
+        'escape de chroot',
+    'climb out of a directory fd left open by the caller':
+        'salir trepando por un descriptor de directorio que el llamante dejó abierto',
+    'CVE-2024-21626 (leaked fd)':
+        'CVE-2024-21626 (descriptor filtrado)',
+    "a directory fd opened outside the container leads back to the host's root through '..'; runtimes close every fd above 2 before the workload starts":
+        "un descriptor de directorio abierto fuera del contenedor lleva de vuelta a la raíz del anfitrión por '..'; los entornos cierran todo descriptor por encima de 2 antes de arrancar la carga de trabajo",
+    'host processes visible':
+        'procesos del anfitrión visibles',
+    'signals across the boundary':
+        'señales a través de la frontera',
+    'process injection (ptrace)':
+        'inyección en procesos (ptrace)',
+    'host network visible':
+        'red del anfitrión visible',
+    'sniffing and spoofing':
+        'espionaje y falsificación de tráfico',
+    'CVE-2020-15257 class':
+        'tipo CVE-2020-15257',
+    'raw disk access':
+        'acceso directo al disco',
+    'host disk mounted':
+        'disco del anfitrión montado',
+    'open a file by its handle (open_by_handle_at)':
+        'abrir un fichero por su handle (open_by_handle_at)',
+    'Shocker (2014)':
+        'Shocker (2014)',
+    'a file handle is a few guessable numbers that open any file of a filesystem, so CAP_DAC_READ_SEARCH is never given to a container':
+        'un handle de fichero son unos pocos números adivinables que abren cualquier fichero de un sistema de ficheros, así que CAP_DAC_READ_SEARCH nunca se da a un contenedor',
+    'type into a terminal handed in (TIOCSTI)':
+        'teclear en un terminal recibido (TIOCSTI)',
+    'CVE-2017-5226 class':
+        'tipo CVE-2017-5226',
+    "a process sharing the caller's terminal can push keystrokes into the caller's shell; runtimes give a container a fresh pty, or none":
+        'un proceso que comparte el terminal del llamante puede meter pulsaciones en el shell del llamante; los entornos dan al contenedor un pty nuevo, o ninguno',
+    'read the kernel log (syslog)':
+        'leer el registro del núcleo (syslog)',
+    'kernel information leak':
+        'fuga de información del núcleo',
+    "the kernel log holds kernel addresses and every container's events; reading it needs CAP_SYSLOG":
+        'el registro del núcleo contiene direcciones del núcleo y los sucesos de todos los contenedores; leerlo requiere CAP_SYSLOG',
+    'host identity changed':
+        'identidad del anfitrión cambiada',
+    'host clock changed':
+        'reloj del anfitrión cambiado',
+    'mount (CAP_SYS_ADMIN)':
+        'montaje (CAP_SYS_ADMIN)',
+    'device node (CAP_MKNOD)':
+        'nodo de dispositivo (CAP_MKNOD)',
+    'open a device node on any mount without nodev':
+        'abrir un nodo de dispositivo en cualquier montaje sin nodev',
+    'device node on a volume':
+        'nodo de dispositivo en un volumen',
+    'every writable mount without nodev (a volume, the root itself) is a place for a device node: the devices cgroup must refuse to open it':
+        'cada montaje escribible sin nodev (un volumen, la propia raíz) es un sitio para un nodo de dispositivo: el cgroup de dispositivos debe negarse a abrirlo',
+    'global kernel setting':
+        'ajuste global del núcleo',
+    'open a global /sys setting for writing':
+        'abrir para escribir un ajuste global de /sys',
+    'uevent_helper escape':
+        'escape por uevent_helper',
+    '/sys holds settings of the whole machine, and uevent_helper names a program the kernel runs as host root: containers mount /sys read-only':
+        '/sys contiene ajustes de toda la máquina, y uevent_helper nombra un programa que el núcleo ejecuta como root del anfitrión: los contenedores montan /sys de solo lectura',
+    'host crash (sysrq)':
+        'caída del anfitrión (sysrq)',
+    'raise its own memory limit in the cgroup filesystem':
+        'subir su propio límite de memoria en el sistema de ficheros de cgroups',
+    'limits lifted from inside':
+        'límites levantados desde dentro',
+    'a writable cgroup filesystem lets the instance lift every limit the host set: containers mount it read-only':
+        'un sistema de ficheros de cgroups escribible deja a la instancia levantar todos los límites que puso el anfitrión: los contenedores lo montan de solo lectura',
+    "open the runtime's binary for writing":
+        'abrir para escribir el binario del entorno',
+    'CVE-2019-5736 (runc overwrite)':
+        'CVE-2019-5736 (sobrescribir runc)',
+    "a container that can write the runtime's binary through /proc/PID/exe takes over the host the next time it runs; runc runs from a sealed memfd copy":
+        'un contenedor que puede escribir el binario del entorno a través de /proc/PID/exe se adueña del anfitrión la próxima vez que se ejecute; runc se ejecuta desde una copia memfd sellada',
+    'kernel module':
+        'módulo del núcleo',
+    "capabilities beyond Docker's default set":
+        'capacidades más allá del conjunto por defecto de Docker',
+    'CVE-2022-24769 and excess capabilities':
+        'CVE-2022-24769 y capacidades de más',
+    "each capability is a piece of root's power over the shared kernel: containers keep Docker's fourteen and an empty inheritable set":
+        'cada capacidad es un trozo del poder de root sobre el núcleo compartido: los contenedores conservan las catorce de Docker y un conjunto heredable vacío',
+    'create a user namespace':
+        'crear un espacio de nombres de usuario',
+    'user namespaces (e.g. CVE-2022-0185)':
+        'espacios de nombres de usuario (p. ej. CVE-2022-0185)',
+    'in a new user namespace root gets capabilities that open kernel code written for the real root, where many kernel escapes begin':
+        'en un espacio de nombres de usuario nuevo root obtiene capacidades que abren código del núcleo escrito para el root real, donde empiezan muchos escapes del núcleo',
+    'clone(2) a child into new namespaces':
+        'crear con clone(2) un hijo en espacios de nombres nuevos',
+    'namespace flags through clone':
+        'indicadores de espacios de nombres por clone',
+    "clone with namespace flags is unshare by another door: Docker's seccomp profile checks the flags of clone too":
+        'clone con indicadores de espacios de nombres es unshare por otra puerta: el perfil seccomp de Docker comprueba también los indicadores de clone',
+    'clone3(2) a child into a new user namespace':
+        'crear con clone3(2) un hijo en un espacio de nombres de usuario nuevo',
+    "clone3 (flags out of seccomp's sight)":
+        'clone3 (indicadores fuera de la vista de seccomp)',
+    "seccomp cannot read clone3's flags, which are in memory, so Docker answers clone3 ENOSYS and libc falls back to clone":
+        'seccomp no puede leer los indicadores de clone3, que están en memoria, así que Docker responde ENOSYS a clone3 y libc recurre a clone',
+    'create mount, UTS, IPC, net, PID, cgroup or time namespaces':
+        'crear espacios de nombres de montaje, UTS, IPC, red, PID, cgroup o tiempo',
+    'new namespaces (e.g. CVE-2022-0492)':
+        'espacios de nombres nuevos (p. ej. CVE-2022-0492)',
+    'each namespace kind is kernel code the instance reaches; a new cgroup and mount namespace gave containers the release_agent escape':
+        'cada tipo de espacio de nombres es código del núcleo al que llega la instancia; un espacio de nombres de cgroup y de montaje nuevos dieron a los contenedores el escape por release_agent',
+    'set up an io_uring':
+        'crear un io_uring',
+    'io_uring (e.g. CVE-2022-29582)':
+        'io_uring (p. ej. CVE-2022-29582)',
+    'io_uring is a second system call interface that seccomp cannot see into, and a frequent source of kernel exploits: Docker refuses it':
+        'io_uring es una segunda interfaz de llamadas al sistema en la que seccomp no puede mirar, y una fuente frecuente de exploits del núcleo: Docker la rechaza',
+    'join a new kernel key ring (keyctl)':
+        'unirse a un anillo de claves nuevo del núcleo (keyctl)',
+    'key rings not namespaced (CVE-2016-0728 class)':
+        'anillos de claves sin espacio de nombres (tipo CVE-2016-0728)',
+    "the kernel's key rings belong to users, not to namespaces, so root in a container shares them with the host's root: Docker refuses keyctl":
+        'los anillos de claves del núcleo pertenecen a usuarios, no a espacios de nombres, así que root en un contenedor los comparte con el root del anfitrión: Docker rechaza keyctl',
+    'create a BPF map':
+        'crear un mapa BPF',
+    'eBPF (e.g. CVE-2021-3490)':
+        'eBPF (p. ej. CVE-2021-3490)',
+    'BPF programs run inside the kernel and its verifier has had many holes: CAP_BPF and the bpf call stay outside containers':
+        'los programas BPF se ejecutan dentro del núcleo y su verificador ha tenido muchos agujeros: CAP_BPF y la llamada bpf se quedan fuera de los contenedores',
+    'open a performance event on itself':
+        'abrir un evento de rendimiento sobre sí misma',
+    'perf events (e.g. CVE-2013-2094)':
+        'eventos de rendimiento (p. ej. CVE-2013-2094)',
+    'perf_event_open is a large kernel interface with a history of escapes, allowed to containers only with CAP_PERFMON':
+        'perf_event_open es una interfaz grande del núcleo con un historial de escapes, permitida a los contenedores solo con CAP_PERFMON',
+    'create a userfaultfd':
+        'crear un userfaultfd',
+    'kernel race aid':
+        'ayuda para carreras en el núcleo',
+    'userfaultfd lets a process pause the kernel in the middle of a copy, which exploits use to win races: Docker refuses it':
+        'userfaultfd deja a un proceso pausar el núcleo en mitad de una copia, algo que los exploits usan para ganar carreras: Docker lo rechaza',
+    'a system call through the 32-bit ABI (int 0x80)':
+        'una llamada al sistema por la ABI de 32 bits (int 0x80)',
+    'CVE-2009-0835 class':
+        'tipo CVE-2009-0835',
+    'a seccomp filter lists system calls per architecture, so the 32-bit numbers are another door: filters kill any process that uses a foreign ABI':
+        'un filtro seccomp enumera las llamadas al sistema por arquitectura, así que los números de 32 bits son otra puerta: los filtros matan a todo proceso que usa una ABI ajena',
+    'memory exhaustion':
+        'agotamiento de memoria',
+    'fork bomb':
+        'bomba fork',
+    'CPU starvation':
+        'acaparamiento de la CPU',
     'host':
         'anfitrión',
     'CPU':
@@ -595,8 +815,8 @@ ES: dict[str, str] = {
         'podman, el motor compatible con Docker y sin demonio: la imagen importada y un `podman run --rm` por instancia',
     "`podman run --rm`: the client prepares the OverlayFS root and the OCI config, starts conmon, which runs crun (or runc) to start the probe; the client stays attached, then removes the container. podman mounts a --rm container's OverlayFS with fsync=volatile (its data is thrown away), so fsync does nothing there: its io figures do not reach the disk as the other runtimes' do":
         '`podman run --rm`: el cliente prepara la raíz OverlayFS y la configuración OCI y arranca conmon, que ejecuta crun (o runc) para arrancar la sonda; el cliente sigue conectado y después elimina el contenedor. podman monta el OverlayFS de un contenedor --rm con fsync=volatile (sus datos se desechan), así que allí fsync no hace nada: sus cifras de E/S no llegan al disco como las de los demás entornos',
-    'Docker: the image imported, `docker run --rm` per instance (only where a Docker engine runs)':
-        'Docker: la imagen importada y un `docker run --rm` por instancia (solo donde funciona un motor Docker)',
+    'Docker: the image imported, `docker run --rm` per instance; the suite starts the engine for the run where none is running':
+        'Docker: la imagen importada y un `docker run --rm` por instancia; la suite arranca el motor durante la ejecución donde no hay ninguno en marcha',
     '`docker run --rm`: the client asks dockerd, which asks containerd, whose shim runs runc to start the probe; the client stays attached, then dockerd removes the container':
         '`docker run --rm`: el cliente se lo pide a dockerd, que se lo pide a containerd, cuyo shim ejecuta runc para arrancar la sonda; el cliente sigue conectado y después dockerd elimina el contenedor',
     'full virtual machine: libvirt and QEMU boot the Debian cloud kernel with the image as its disk':
@@ -607,4 +827,55 @@ ES: dict[str, str] = {
         'QEMU a secas: el invitado del entorno libvirt arrancado solo por qemu-system-x86_64, sin libvirt',
     "a copy-on-write overlay of the guest disk (qemu-img), then exec of qemu-system-x86_64 with a direct kernel boot and the whole boot: firmware, guest kernel, initramfs, the disk's init starting the probe; READY is read from the serial console, 'exited' is the guest powered off and QEMU gone. Limits: memory sets the guest's RAM, cpus its vCPUs (rounded up); pids are not enforced":
         'un disco superpuesto copy-on-write sobre el disco del invitado (qemu-img), después exec de qemu-system-x86_64 con arranque directo del núcleo y el arranque entero: firmware, núcleo invitado, initramfs y el init del disco que arranca la sonda; READY se lee de la consola serie, y «terminado» es el invitado apagado y QEMU desaparecido. Límites: memory fija la RAM del invitado, cpus sus vCPU (redondeadas hacia arriba); pids no se aplica',
+    # runtimes/peers/nspawn.py, runtimes/peers/gvisor.py: summary and launch, then their versions() notes
+    'systemd-nspawn, the system container that ships with systemd, on an overlay of the one image':
+        'systemd-nspawn, el contenedor de sistema que viene con systemd, sobre un OverlayFS de la imagen única',
+    'an OverlayFS over the image and a cgroup made for the instance, then a shell that joins the cgroup and execs systemd-nspawn: nspawn makes the namespaces, mounts /dev, /proc and /sys, drops capabilities, loads its seccomp filter and starts its stub init as PID 1, which runs the probe as PID 2; nspawn stays in the foreground until the container has exited':
+        'un OverlayFS sobre la imagen y un cgroup creados para la instancia, y después un shell que entra en el cgroup y hace exec de systemd-nspawn: nspawn crea los espacios de nombres, monta /dev, /proc y /sys, retira capacidades, carga su filtro seccomp y arranca su pequeño init como PID 1, que ejecuta la sonda como PID 2; nspawn sigue en primer plano hasta que el contenedor ha terminado',
+    "the instance's own (isobench-nspawn/NAME), joined before nspawn is started":
+        'el propio de la instancia (isobench-nspawn/NOMBRE), en el que se entra antes de arrancar nspawn',
+    'capabilities and seccomp':
+        'capacidades y seccomp',
+    "systemd-nspawn's defaults (CAP_SYS_ADMIN kept, for a booting OS)":
+        'los predeterminados de systemd-nspawn (conserva CAP_SYS_ADMIN, para arrancar un sistema operativo)',
+    'root':
+        'raíz',
+    'OverlayFS over the image cache per instance, upper layer on the scratch disk':
+        'un OverlayFS por instancia sobre la caché de la imagen, con la capa superior en el disco de trabajo',
+    '--register=no --keep-unit: no systemd-machined and no scope unit (no systemd needed)':
+        '--register=no --keep-unit: sin systemd-machined ni unidad scope (no hace falta systemd)',
+    'gVisor (runsc): the OCI bundle runc runs, under a kernel in user space that serves every system call of the workload':
+        'gVisor (runsc): el bundle OCI que ejecuta runc, bajo un núcleo en espacio de usuario que atiende cada llamada al sistema de la carga',
+    'a config.json written for the instance, then `runsc run`: runsc starts the Gofer (file access) and the sandbox, whose Sentry kernel boots, mounts the root through the Gofer and starts the probe as its PID 1 on the chosen platform; `runsc run` stays in the foreground until it exits. Limits: memory and cpus apply to the whole sandbox (the Sentry included); pids are not enforced':
+        'un config.json escrito para la instancia y después `runsc run`: runsc arranca el Gofer (el acceso a ficheros) y el sandbox, cuyo núcleo Sentry arranca, monta la raíz a través del Gofer y arranca la sonda como su PID 1 en la plataforma elegida; `runsc run` sigue en primer plano hasta que termina. Límites: memory y cpus se aplican a todo el sandbox (el Sentry incluido); pids no se aplica',
+    'platform':
+        'plataforma',
+    'network':
+        'red',
+    'none (loopback only)':
+        'ninguna (solo loopback)',
+    "box's filter, applied inside the sandbox by the Sentry (--oci-seccomp)":
+        'el filtro de box, aplicado dentro del sandbox por el Sentry (--oci-seccomp)',
+    'limits not enforced':
+        'límites que no se aplican',
+    "pids (the Sentry's own threads count against it and it aborts at the limit, gvisor#2490)":
+        'pids (los hilos del propio Sentry cuentan para él y el Sentry aborta al llegar al límite, gvisor#2490)',
+    'memory limit':
+        'límite de memoria',
+    'on the whole sandbox: going over it kills the Sentry (status 137), not one process':
+        'sobre todo el sandbox: pasarlo mata al Sentry (estado 137), no a un solo proceso',
+    'file I/O':
+        'E/S de ficheros',
+    "through the Gofer and the Sentry's own cache: O_DIRECT does not reach the host's disk":
+        'a través del Gofer y de la caché propia del Sentry: O_DIRECT no llega al disco del anfitrión',
+    'a microVM: QEMU\'s microvm machine (qboot, virtio-mmio, no PCI bus) boots the libvirt runtime\'s kernel and disk, the design Firecracker takes further':
+        'una microVM: la máquina microvm de QEMU (qboot, virtio-mmio, sin bus PCI) arranca el núcleo y el disco del entorno libvirt, el diseño que Firecracker lleva más lejos',
+    "a copy-on-write overlay of the guest disk (qemu-img), then exec of qemu-system-x86_64 -machine microvm with a direct kernel boot: qboot jumps to the kernel, whose initramfs loads the virtio-mmio driver, mounts the disk and starts its init, which runs the probe; READY is read from the serial console, 'exited' is the guest powered off and QEMU gone. Limits: memory sets the guest's RAM, cpus its vCPUs (rounded up); pids are not enforced":
+        'un disco superpuesto copy-on-write sobre el disco del invitado (qemu-img), después exec de qemu-system-x86_64 -machine microvm con arranque directo del núcleo: qboot salta al núcleo, cuyo initramfs carga el controlador virtio-mmio, monta el disco y arranca su init, que ejecuta la sonda; READY se lee de la consola serie, y «terminado» es el invitado apagado y QEMU desaparecido. Límites: memory fija la RAM del invitado, cpus sus vCPU (redondeadas hacia arriba); pids no se aplica',
+    'machine':
+        'máquina',
+    'microvm: qboot, virtio-mmio, no PCI bus, minimal ACPI':
+        'microvm: qboot, virtio-mmio, sin bus PCI, ACPI mínimo',
+    'firmware':
+        'firmware',
 }

@@ -76,6 +76,14 @@ _MESSAGES = (
     # runtimes/peers/docker.py engine_answers
     ("no Docker engine answers on {path} ({said})", "ningún motor Docker responde en {path} ({said})"),
     ("{path} answered, but not as a Docker engine", "{path} respondió, pero no como un motor Docker"),
+    # runtimes/peers/docker.py available, runtimes/peers/docker_engine.py DockerEngine (a start that failed)
+    ("the suite could not start a Docker engine: {reason}", "la suite no pudo arrancar un motor Docker: {reason}"),
+    ("dockerd is not installed (sudo scripts/provision installs docker.io)",
+     "dockerd no está instalado (sudo scripts/provision instala docker.io)"),
+    ("dockerd exited with status {status}: {said}", "dockerd terminó con el estado {status}: {said}"),
+    ("dockerd did not answer within {seconds} s: {said}", "dockerd no respondió en {seconds} s: {said}"),
+    ("another run's dockerd holds {path} (bench clean stops it)",
+     "el dockerd de otra ejecución ocupa {path} (bench clean lo para)"),
     # runtimes/chroot.py, runtimes/peers/_common.py check_tools, runtimes/openvz/runtime.py, runtimes/libvirt_vm.py;
     # after check_answers' two, whose tool output may end in "not found" too
     ("{tool} not found", "no se encuentra {tool}"),
@@ -89,6 +97,8 @@ _MESSAGES = (
     ("{command} (starts virtlogd and libvirtd)", "{command} (arranca virtlogd y libvirtd)"),
     # runtimes/peers/docker.py START_HINT
     ("install and start a Docker engine: {command}", "instale y arranque un motor Docker: {command}"),
+    ("sudo scripts/provision (installs docker.io); a `bench run` starts the engine itself",
+     "sudo scripts/provision (instala docker.io); un `bench run` arranca el motor por sí mismo"),
 
     # -- a setup that failed: bench/runner.py _set_up, around a RuntimeUnavailable ("runtime: reason (fix)") ---
     ("setup failed: {reason}", "falló la preparación: {reason}"),
@@ -151,6 +161,11 @@ _MESSAGES = (
     ("root lacks CAP_SYS_RESOURCE, so podman's default rlimits cannot be set: each run gets {flags}",
      "root no tiene CAP_SYS_RESOURCE, así que no se pueden poner los rlimits predeterminados de podman: "
      "cada ejecución lleva {flags}"),
+    # runtimes/peers/microvm.py CLOCK_NOTE
+    ("software emulation: the guest kernel is given the TSC's rate (tsc_early_khz={khz} tsc=reliable), having no "
+     "HPET or ACPI timer to calibrate it against",
+     "emulación por software: al núcleo invitado se le da la frecuencia del TSC (tsc_early_khz={khz} tsc=reliable), "
+     "porque no tiene HPET ni temporizador ACPI con los que calibrarla"),
     # runtimes/peers/oci.py
     ("OCI runtime spec {version} config.json written by {path}",
      "config.json de la especificación de runtime OCI {version}, escrito por {path}"),

@@ -22,7 +22,7 @@ from bench.report.tables import headline, metric_table
 from bench.errors import BenchError
 from bench.results import ScenarioInfo
 from bench.scenario import Scenario, load_all
-from bench.runner import SETUP_ITERATION
+from bench.runner import DAEMON_PREFIX, SETUP_ITERATION
 from runtimes import BASELINE
 
 EXPLANATIONS = {
@@ -168,6 +168,8 @@ def section(scenario: ScenarioInfo, ctx: ReportContext) -> str:
     if skipped:
         out.append(f'<p class="muted">{t("Not run here:")} ' + "; ".join(f"{_e(s.runtime)} ({_e(t.stored(s.reason))})" for s in skipped) + "</p>")
     out += _body(scenario, ctx)
+    if chart_of(scenario) == "memory":
+        out.append(_daemon_costs(scenario, ctx))
     out.append(_references(list(scenario.metrics), ctx))
     out.append(_setup_figures(scenario, ctx))
     out.append("</section>")
@@ -177,7 +179,8 @@ def section(scenario: ScenarioInfo, ctx: ReportContext) -> str:
 def _setup_figures(scenario: ScenarioInfo, ctx: ReportContext) -> str:
     """Figures a runtime measured once while it was set up (e.g. an OpenVZ-style CT's start)."""
     s = ctx.data.samples
-    rows = s[(s["scenario"] == scenario.name) & (s["iteration"] == SETUP_ITERATION)]
+    rows = s[(s["scenario"] == scenario.name) & (s["iteration"] == SETUP_ITERATION)
+             & ~s["metric"].str.startswith(DAEMON_PREFIX)]  # shown apart, by _daemon_costs
     if rows.empty:
         return ""
     t = ctx.t
@@ -185,6 +188,39 @@ def _setup_figures(scenario: ScenarioInfo, ctx: ReportContext) -> str:
                     f"<td>{_e(metric(r.metric).format(r.value, lang=t.lang))}</td></tr>" for r in rows.itertuples())
     return (f'<p>{t("Measured once per scenario, while the runtime was being set up (one sample, so no spread):")}</p>'
             f'<table class="setup"><tr><th>{t("runtime")}</th><th>{t("figure")}</th><th>{t("value")}</th></tr>{cells}</table>')
+
+
+DAEMONS_EXPLAINED = (
+    "Docker is a client and a daemon: the docker command only sends a request to dockerd, which asks containerd, "
+    "which starts a small shim per container, and the shim runs runc, which creates the container and exits. "
+    "dockerd and containerd keep running whether any container runs or not, shared by all of them, so their "
+    "memory is in no container's figure above: it is here, measured once while no container ran. box and podman "
+    "have no daemon: the command you type sets the container up itself (podman keeps only a small conmon beside "
+    "each container, counted in its figure). libvirt's VMs rely on a daemon too, libvirtd.")
+
+
+def _daemon_costs(scenario: ScenarioInfo, ctx: ReportContext) -> str:
+    """What the daemons a runtime relies on cost while idle (``Runtime.daemons``), and which runtimes need none."""
+    s = ctx.samples(scenario.name)
+    rows = s[(s["iteration"] == SETUP_ITERATION) & s["metric"].str.startswith(DAEMON_PREFIX)]
+    ran = [name for name in ctx.order if name in set(s["runtime"])]
+    if rows.empty or not ran:
+        return ""  # no runtime with a daemon ran here (or an older store): nothing to set beside
+    t, pss = ctx.t, metric("host_pss_bytes")
+    cells = []
+    for name in ran:
+        mine = rows[rows["runtime"] == name]
+        if mine.empty:
+            cells.append(f'<tr><td>{_e(name)}</td><td class="muted">{t("none")}</td><td>—</td></tr>')
+        for r in mine.itertuples():
+            daemon = r.metric[len(DAEMON_PREFIX):-len("_pss_bytes")]
+            cells.append(f"<tr><td>{_e(name)}</td><td>{_e(daemon)}</td><td>{_e(pss.format(r.value, lang=t.lang))}</td></tr>")
+        if len(mine) > 1:
+            cells.append(f'<tr class="total"><td>{_e(name)}</td><td>{t("all its daemons")}</td>'
+                         f'<td>{_e(pss.format(mine["value"].sum(), lang=t.lang))}</td></tr>')
+    return (f'<h3>{t("What the daemons cost")}</h3><p class="explain">{_e(t(DAEMONS_EXPLAINED))}</p>'
+            f'<table class="daemons"><tr><th>{t("runtime")}</th><th>{t("daemon")}</th>'
+            f'<th>{t("memory while idle (PSS)")}</th></tr>{"".join(cells)}</table>')
 
 
 # -- density -------------------------------------------------------------------------

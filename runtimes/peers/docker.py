@@ -1,51 +1,37 @@
-"""docker as a runtime of the suite, when a Docker engine answers: ``docker run --rm`` per instance.
+"""docker as a runtime of the suite: ``docker run --rm`` per instance.
 
-Optional: the suite installs no Docker engine (scripts/provision leaves it
-out), and this runtime is available only when ``dockerd`` answers on its
-socket. Then the image is imported once (``docker import``) and each
-instance is an attached ``docker run --rm``: the client asks dockerd, which
-asks containerd, which starts a ``containerd-shim-runc-v2`` that runs runc
-to start the probe. An instance's host processes are the client and that
-shim with the container under it (the daemons are shared by every container,
-as libvirtd is by every VM, and are not counted).
-
-On this kind of host Docker's engine starts by hand with
-``dockerd --iptables=false --bridge=none`` (no bridge is needed: the
-containers' network is "none").
+scripts/provision installs Debian's ``docker.io`` where the host has no
+Docker engine of its own, and each `bench run` that chooses docker holds an
+engine for its length (``service``, runtimes/peers/docker_engine.py): the
+host's when one answers, else one the suite starts and stops. The image is
+imported once (``docker import``) and each instance is an attached
+``docker run --rm``: the client asks dockerd, which asks containerd, which
+starts a ``containerd-shim-runc-v2`` that runs runc to start the probe. An
+instance's host processes are the client and that shim with the container
+under it (the daemons are shared by every container, as libvirtd is by every
+VM: the memory scenario shows their cost once, apart).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import psutil
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
-from runtimes.peers._common import check_tools, first_line, instance_name, name_prefix
-from runtimes.peers.engine import EngineInstance, EngineRuntime
 from runtimes.paths import scratch_root
+from runtimes.peers import docker_engine
+from runtimes.peers._common import check_tools, first_line, instance_name, name_prefix
+from runtimes.peers.docker_engine import SOCKET, DockerEngine, engine_answers
+from runtimes.peers.engine import EngineInstance, EngineRuntime
 
-SOCKET = "/var/run/docker.sock"
-START_HINT = ("install and start a Docker engine: sudo apt-get install docker.io && "
-              "sudo dockerd --iptables=false --bridge=none &")
+__all__ = ["SOCKET", "Docker", "engine_answers", "leftover_containers"]
 
-
-def engine_answers(path: str = SOCKET, timeout_s: float = 2.0) -> str:
-    """"" when dockerd answers ``GET /_ping`` on its socket (Docker Engine API), else why not."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout_s)
-            sock.connect(path)
-            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            reply = sock.recv(4096)
-    except OSError as err:
-        return f"no Docker engine answers on {path} ({err.strerror or err})"
-    return "" if reply.startswith(b"HTTP/1.") and b" 200 " in reply.split(b"\r\n", 1)[0] else \
-        f"{path} answered, but not as a Docker engine"
+START_HINT = "sudo scripts/provision (installs docker.io); a `bench run` starts the engine itself"
 
 
 def leftover_containers() -> set[str]:
@@ -91,8 +77,9 @@ class DockerInstance(EngineInstance):
 class Docker(EngineRuntime):
     name = "docker"
     tool = "docker"
-    summary = "Docker: the image imported, `docker run --rm` per instance (only where a Docker engine runs)"
-    optional = True  # the suite installs no Docker engine
+    summary = ("Docker: the image imported, `docker run --rm` per instance; the suite starts the engine for "
+               "the run where none is running")
+    optional = True  # a host may have no engine and no apt (ISOBENCH_NO_PEERS=1 leaves docker.io out)
     launch = ("`docker run --rm`: the client asks dockerd, which asks containerd, whose shim runs runc to start "
               "the probe; the client stays attached, then dockerd removes the container")
 
@@ -102,13 +89,26 @@ class Docker(EngineRuntime):
         if missing:
             return missing
         why = engine_answers()
+        held = docker_engine.held()
+        if why and held is not None and not held.answering:
+            return Availability.no(f"the suite could not start a Docker engine: {held.reason}", START_HINT)
         return Availability.no(why, START_HINT) if why else Availability.yes()
 
     @classmethod
+    def service(cls) -> contextlib.AbstractContextManager[object]:
+        """Docker's engine for the run: the host's, or one the suite starts now and stops at the end."""
+        return DockerEngine()
+
+    @classmethod
+    def daemons(cls) -> dict[str, int]:
+        return docker_engine.daemon_pids()
+
+    @classmethod
     def orphans(cls) -> list[Orphan]:
-        """Containers of this state directory's killed runs: dockerd keeps them running after their client died."""
-        return [Orphan(cls.name, "container", name, functools.partial(_force_remove, name))
-                for name in sorted(leftover_containers())]
+        """Containers of this state directory's killed runs (dockerd keeps them running after their client
+        died), then the dockerd a killed run started, which takes its containers with it."""
+        return [*(Orphan(cls.name, "container", name, functools.partial(_force_remove, name))
+                  for name in sorted(leftover_containers())), *docker_engine.leftovers()]
 
     def setup(self) -> None:
         self.import_image()
@@ -124,7 +124,7 @@ class Docker(EngineRuntime):
         cidfile = files / "cid"
         argv = self.run_argv(name, spec.hostname, spec.limits, spec.argv, ["--cidfile", str(cidfile)])
         try:
-            return DockerInstance(self.name, argv, spec.argv[0], cidfile=cidfile,
+            return DockerInstance(self.name, argv, spec.argv[0], cidfile=cidfile, pass_fds=spec.inherited_fds,
                                   finish=[lambda: self._remove(name, files)])
         except BaseException:
             self._remove(name, files)

@@ -26,8 +26,10 @@ from runtimes.paths import scratch_root
 from tests.conftest import REPO
 from tests.envcheck import require_runtime
 
-# The peers scripts/provision installs (docker is optional: its test skips without an engine).
+# The peers scripts/provision installs; docker's engine too, started for this module as a run starts it
+# (tests/conftest.py docker_engine); its tests skip with the reason where it cannot start.
 PROVISIONED = ("unshare", "bwrap", "lxc", "crun", "runc", "podman", "qemu")
+pytestmark = pytest.mark.usefixtures("docker_engine")
 CONTAINERS = ("lxc", "crun", "runc", "podman", "docker")  # the peers with a cgroup, limits and container state
 
 STARTUP = ('name = "startup"\ndescription = "test"\n[workload]\nmode = "ready"\n'
