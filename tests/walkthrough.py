@@ -3,10 +3,13 @@
 Fenced blocks carry a marker after the language (```` ```console step ````):
 
 - ``step``    each ``$ `` line is a command; the lines below it, its expected output;
-- ``tty``     one ``$ `` command run in a terminal; lines after the prompt are typed;
+- ``tty``     one ``$ `` command run in a terminal; what follows the prompt on a line is typed
+              (the prompt is busybox's ``/ # `` unless the block says ``prompt="…"``);
+- ``docker``  (with ``step`` or ``tty``) a command for Docker's engine, run against the test's engine;
 - ``pull``    (with ``step``) its ``box pull`` goes to the test's local registry;
 - ``test-as="CMD"`` the test runs CMD instead of the block's one command;
-- ``laptop``, ``setup``  not run: the laptop's commands, and the shell every step gets.
+- ``laptop``, ``setup``, ``teacher``  not run: the laptop's commands, the shell every step gets,
+              and the teacher's one-off set-up of the classroom's Docker engine.
 
 Expected output is matched line by line, in order, each shown line against
 one printed line, ``…`` matching anything and any run of blanks any other;
@@ -22,7 +25,7 @@ from pathlib import Path
 
 SHELL_LANGUAGES = {"console", "sh", "shell", "bash"}
 RUN_MARKERS = {"step", "tty"}
-NOT_RUN_MARKERS = {"laptop", "setup"}
+NOT_RUN_MARKERS = {"laptop", "setup", "teacher"}
 PROMPT = "/ # "  # busybox sh's prompt as root in /, inside a container
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
@@ -34,6 +37,8 @@ class Step:
     typed: tuple[str, ...] = ()   # tty: what is typed at the prompt, in order
     tty: bool = False
     pull: bool = False
+    docker: bool = False          # for Docker's engine, not box
+    prompt: str = PROMPT          # tty: what the program shows before each typed line
     line: int = 0                 # where in the page, for messages
 
 
@@ -68,13 +73,13 @@ def steps(text: str) -> list[Step]:
         if block.markers & NOT_RUN_MARKERS:
             continue
         if not block.markers & RUN_MARKERS:
-            raise ValueError(f"line {block.line}: a shell block needs a marker: step, tty, laptop or setup")
+            raise ValueError(f"line {block.line}: a shell block needs a marker: step, tty, laptop, setup or teacher")
         block_steps = _tty_step(block) if "tty" in block.markers else _console_steps(block)
         if "test-as" in block.options:
             if len(block_steps) != 1:
                 raise ValueError(f"line {block.line}: test-as needs a block with exactly one command")
             block_steps = [dataclasses.replace(block_steps[0], command=block.options["test-as"])]
-        out += block_steps
+        out += [dataclasses.replace(s, docker="docker" in block.markers) for s in block_steps]
     return out
 
 
@@ -94,9 +99,10 @@ def _tty_step(block: Block) -> list[Step]:
     first, *rest = block.lines
     if not first.startswith("$ "):
         raise ValueError(f"line {block.line + 1}: a tty block starts with its '$ ' command")
-    typed = tuple(line[len(PROMPT):] for line in rest if line.startswith(PROMPT))
-    expected = tuple(line for line in rest if line.strip() and not line.startswith(PROMPT))
-    return [Step(first[2:], expected, typed=typed, tty=True, line=block.line + 1)]
+    prompt = block.options.get("prompt", PROMPT)
+    typed = tuple(line.split(prompt, 1)[1] for line in rest if prompt in line)
+    expected = tuple(line for line in rest if line.strip() and prompt not in line)
+    return [Step(first[2:], expected, typed=typed, tty=True, prompt=prompt, line=block.line + 1)]
 
 
 def _pattern(shown: str) -> re.Pattern[str]:

@@ -6,27 +6,30 @@ scratch directory, with the suite's commands on the PATH (the page's
 exit with 0 and print the output the page shows (tests/walkthrough.py says
 how it is matched); a terminal session (``tty``) is driven through a pty.
 So the lesson cannot rot: a renamed option or a changed message fails here.
+
+The page's Docker commands (blocks marked ``docker``) run in a pass of their
+own, against a Docker engine whose registry mirror is the test's local
+registry (tests/classroom.py), as in a class without internet; that pass
+must leave the engine with no container and no image.
 """
 
 from __future__ import annotations
 
 import os
-import pty
-import select
+import shlex
 import shutil
-import signal
 import subprocess
-import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from runtimes import Image
-from tests import walkthrough
+from tests import classroom, walkthrough
 from tests.conftest import REPO
 from tests.envcheck import require_runtime, require_tool
 from tests.registry import LocalRegistry
-from tests.terminal import read_until
+from tests.terminal import Terminal
 
 PAGES = (REPO / "docs" / "walkthrough.md", REPO / "docs" / "walkthrough.es.md")
 JAIL = Path("/tmp/jail")  # the page's chroot directory
@@ -48,45 +51,19 @@ def run_plain(step: walkthrough.Step, workdir: Path, env: dict[str, str]) -> str
     return result.stdout
 
 
-def run_in_terminal(step: walkthrough.Step, workdir: Path, env: dict[str, str]) -> str:
-    """Type each line at the container's prompt, as a student would; the shell must exit with 0."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: never returns into pytest, whatever happens
-        try:
-            os.chdir(workdir)
-            os.execve("/bin/bash", ["bash", "-c", step.command], env)
-        finally:
-            os._exit(127)
-    transcript, status = b"", None
-    try:
+def run_in_terminal(step: walkthrough.Step, workdir: Path, env: Mapping[str, str]) -> str:
+    """Type each line after the program's prompt, as a student would; the program must exit with 0."""
+    argv = ["/bin/bash", "-c", f"cd {shlex.quote(str(workdir))} && {step.command}"]
+    with Terminal.spawn(argv, env) as term:  # a failed or hung session is killed, with all it started
+        transcript = b""
         for line in step.typed:
-            transcript += read_until(fd, walkthrough.PROMPT.encode(), timeout=30)
-            os.write(fd, line.encode() + b"\r")
-        transcript += _drain(fd, deadline=time.monotonic() + STEP_TIMEOUT_S)
-        _, status = os.waitpid(pid, 0)
-    finally:
-        os.close(fd)
-        if status is None:  # a step failed or hung: take the session down with it
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0, f"line {step.line}: `{step.command}` ended with {status}"
-    return transcript.decode(errors="replace")
-
-
-def _drain(fd: int, deadline: float) -> bytes:
-    """Everything the terminal prints until the program on it exits (read gives EIO on Linux then)."""
-    out = b""
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.1)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            return out
-        if not chunk:
-            return out
-        out += chunk
-    raise AssertionError(f"the terminal session did not end; it printed:\n{out.decode(errors='replace')}")
+            transcript += term.read_until(step.prompt.encode(), timeout=30)
+            term.write(line.encode() + b"\r")
+        transcript += term.read_to_end(timeout=STEP_TIMEOUT_S)
+        code = term.wait(timeout=STEP_TIMEOUT_S)
+    printed = transcript.decode(errors="replace")
+    assert code == 0, f"line {step.line}: `{step.command}` exited {code}; it showed:\n{printed}"
+    return printed
 
 
 @pytest.fixture
@@ -97,23 +74,41 @@ def workdir(tmp_path: Path):
     shutil.rmtree(JAIL, ignore_errors=True)
 
 
-@pytest.fixture
-def cleanup_on_failure():
-    """If a step fails midway, remove what the page would have removed by its end (containers, CT, image)."""
-    yield
-    env = shell_env(Path("/tmp"))
-    for command in ("box rm -f $(box ps -a -q) 2>/dev/null", "vz stop --fast 2005; vz destroy 2005", "box rmi busybox"):
+def _remove(commands: tuple[str, ...], env: Mapping[str, str]) -> None:
+    for command in commands:
         subprocess.run(["bash", "-c", command], env=env, capture_output=True, timeout=60)
 
 
+@pytest.fixture
+def cleanup_on_failure():
+    """If a step fails midway, remove what the page would have removed by its end (containers, CT, images)."""
+    yield
+    _remove(("box rm -f $(box ps -a -q) 2>/dev/null", "vz stop --fast 2005; vz destroy 2005",
+             "box rmi busybox hello-world"), shell_env(Path("/tmp")))
+
+
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory, image: Image):
-    """A real registry on loopback holding the suite's image as library/busybox: the classroom's mirror of Docker Hub."""
+def registry(tmp_path_factory: pytest.TempPathFactory, image: Image) -> Iterator[LocalRegistry]:
+    """A real registry on loopback with busybox (the suite's image) and hello-world: the classroom's mirror."""
     require_tool("docker-registry", "docker-registry")
     require_tool("skopeo", "skopeo")
     with LocalRegistry(tmp_path_factory.mktemp("registry")) as started:
-        started.push_busybox(image.rootfs)
+        classroom.fill(started, image.rootfs)
         yield started
+
+
+@pytest.fixture(scope="module")
+def docker(registry: LocalRegistry) -> Iterator[classroom.ClassEngine]:
+    """Docker's engine with the registry as its mirror, for this module; stopped (if we started it) at the end."""
+    with classroom.docker_engine(registry) as engine:
+        yield engine
+
+
+def run_steps(page: Path, steps: list[walkthrough.Step], workdir: Path, env: Mapping[str, str]) -> None:
+    for step in steps:
+        printed = run_in_terminal(step, workdir, env) if step.tty else run_plain(step, workdir, env)
+        missing = walkthrough.missing_output(step.expected, printed)
+        assert missing is None, f"{page.name} line {step.line}: `{step.command}` did not print {missing!r}; it printed:\n{printed}"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -121,11 +116,25 @@ def test_every_command_of_the_walkthrough(page: Path, registry: LocalRegistry, w
                                           cleanup_on_failure: None) -> None:
     require_runtime("box")
     require_runtime("openvz")
-    steps = walkthrough.load(page)
+    steps = [s for s in walkthrough.load(page) if not s.docker]
     assert len(steps) >= 30, "the page lost its commands"
     env = {**shell_env(workdir), **registry.mirror_env()}  # `box pull busybox` as in a class with a mirror
     assert any(s.pull and s.command == "box pull busybox" for s in steps)
-    for step in steps:
-        printed = run_in_terminal(step, workdir, env) if step.tty else run_plain(step, workdir, env)
-        missing = walkthrough.missing_output(step.expected, printed)
-        assert missing is None, f"{page.name} line {step.line}: `{step.command}` did not print {missing!r}; it printed:\n{printed}"
+    run_steps(page, steps, workdir, env)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_docker_command_of_the_walkthrough(page: Path, docker: classroom.ClassEngine, workdir: Path) -> None:
+    """The deck's commands on real Docker, pulling from the class's registry; the page's own clean-up leaves nothing."""
+    if docker.skip:
+        pytest.skip(docker.skip)
+    steps = [s for s in walkthrough.load(page) if s.docker]
+    assert len(steps) >= 12, "the page lost Docker's commands"
+    env = {**shell_env(workdir), **docker.env}
+    try:
+        run_steps(page, steps, workdir, env)
+        left = classroom.docker_client(docker.env, "ps", "-a", "-q").stdout + classroom.docker_client(
+            docker.env, "images", "-q").stdout
+        assert not left.split(), f"the page's clean-up left containers or images in Docker's engine: {left.split()}"
+    finally:  # a step failed midway: what the page would have removed by its end
+        _remove(("docker rm -f $(docker ps -a -q) 2>/dev/null", "docker rmi -f busybox hello-world"), env)

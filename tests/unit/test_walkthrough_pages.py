@@ -15,6 +15,26 @@ def test_both_languages_run_the_same_commands_with_the_same_output() -> None:
     assert [(s.command, s.expected, s.typed) for s in english] == [(s.command, s.expected, s.typed) for s in spanish]
 
 
+# The class deck's commands (the seed's "Comandos útiles"), each shown on Docker and then on box.
+DECK = ("version", "run hello-world", "pull busybox", "images", "ps", "ps -a", "run -it busybox sh", "rm",
+        "rm $({tool} ps -a -q -f status=exited)", "container prune", "rmi")
+
+
+@pytest.mark.parametrize("page", (EN, ES), ids=lambda p: p.name)
+def test_every_deck_command_is_shown_on_docker_then_on_box(page) -> None:
+    steps = walkthrough.load(page)
+    for command in DECK:
+        where = {}
+        for tool in ("docker", "box"):
+            wanted = f"{tool} {command.format(tool=tool)}"
+            found = [i for i, s in enumerate(steps) if s.command == wanted or s.command.startswith(wanted + " ")
+                     or (command == "rm" and s.command.startswith(f"{tool} rm $("))]
+            assert found, f"{page.name}: no step runs `{wanted}`"
+            assert all(steps[i].docker == (tool == "docker") for i in found), f"{wanted}: marked for the wrong pass"
+            where[tool] = found[0]
+        assert where["docker"] < where["box"], f"{page.name}: `{command}` is shown on box before Docker"
+
+
 def test_the_page_covers_the_lesson() -> None:
     text = "\n".join(f"{s.command}\n" + "\n".join(s.expected) for s in walkthrough.load(EN))
     for needed in ("chroot", "probe escape", "escaped=1", "escaped=0", "vz start", "box version", "box pull busybox",
@@ -38,6 +58,16 @@ def test_commands_expected_output_and_typed_lines_are_read() -> None:
     assert [(s.command, s.expected) for s in got] == [("echo a", ("a",)), ("echo b", ()), ("box run -it busybox sh", ("…",)),
                                                       ("bench run all --quick", ("report: …",))]
     assert got[2].tty and got[2].typed == ("hostname", "exit")
+
+
+def test_docker_steps_and_a_prompt_of_the_blocks_own() -> None:
+    page = ("```console tty docker prompt=\"[y/N] \"\n$ docker container prune\nWARNING! …\n"
+            "Are you sure you want to continue? [y/N] y\nTotal reclaimed space: …\n```\n"
+            "```console step\n$ box ps\n```\n```sh teacher\nsystemctl restart docker\n```\n")
+    prune, ps = walkthrough.steps(page)
+    assert prune.docker and prune.tty and prune.prompt == "[y/N] " and prune.typed == ("y",)
+    assert prune.expected == ("WARNING! …", "Total reclaimed space: …")
+    assert not ps.docker and ps.prompt == walkthrough.PROMPT
 
 
 @pytest.mark.parametrize("expected, printed, missing", [
