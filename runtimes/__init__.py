@@ -25,13 +25,16 @@ _REGISTRY = (
     ("runtimes.peers.bwrap", "Bwrap"),
     ("runtimes.openvz.runtime", "OpenVZ"),
     ("runtimes.peers.lxc", "Lxc"),
+    ("runtimes.peers.nspawn", "Nspawn"),
     ("runtimes.box.runtime", "BoxRuntime"),
     ("runtimes.peers.crun", "Crun"),
     ("runtimes.peers.runc", "Runc"),
     ("runtimes.peers.podman", "Podman"),
     ("runtimes.peers.docker", "Docker"),
+    ("runtimes.peers.gvisor", "Gvisor"),
     ("runtimes.libvirt_vm", "LibvirtVM"),
     ("runtimes.peers.qemu", "Qemu"),
+    ("runtimes.peers.microvm", "MicroVM"),
 )
 BASELINE = "native"
 

@@ -15,7 +15,7 @@ import dataclasses
 import math
 
 PREFIX = "BENCH "
-MODES = ("ready", "cpu", "mem", "io", "idle", "escape", "iso")
+MODES = ("ready", "cpu", "mem", "io", "idle", "escape", "iso", "syscalls")
 HOLDING_MODES = frozenset({"mem", "idle"})  # these wait for SIGTERM after reporting
 PATH_IN_IMAGE = "/usr/bin/probe"
 

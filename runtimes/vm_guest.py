@@ -232,15 +232,7 @@ def build_guest(image: Image, cache: Path | None = None) -> Guest:
         shutil.copy2(kernel.vmlinuz, staging / "vmlinuz")
         (staging / "initramfs.cpio").write_bytes(cpio_newc(initramfs_entries(kernel)))
         make_disk(image, staging / "disk.raw", staging)
-        (staging / "manifest.json").write_text(json.dumps(inputs, indent=2))
-        for path in staging.iterdir():
-            path.chmod(0o644)
-        os.chmod(staging, 0o755)
-        try:
-            staging.rename(entry)
-        except OSError:
-            if not (entry / "manifest.json").is_file():
-                raise
+        publish(staging, entry, inputs)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return guest
@@ -252,3 +244,20 @@ def create_overlay(guest: Guest, overlay: Path) -> None:
     out = subprocess.run(argv, capture_output=True, text=True)
     if out.returncode != 0:
         raise InstanceError(f"libvirt: qemu-img create {overlay} failed: {out.stderr.strip()}")
+
+
+def publish(staging: Path, entry: Path, inputs: dict) -> None:
+    """Make a finished build in ``staging`` the cache ``entry``, readable by all, in one rename.
+
+    The manifest goes in last, so an entry with one is complete; losing the
+    rename to a concurrent build of the same inputs is fine: theirs is as good.
+    """
+    (staging / "manifest.json").write_text(json.dumps(inputs, indent=2))
+    for path in staging.iterdir():
+        path.chmod(0o644)
+    os.chmod(staging, 0o755)
+    try:
+        staging.rename(entry)
+    except OSError:
+        if not (entry / "manifest.json").is_file():
+            raise

@@ -18,9 +18,12 @@
  *                          scorecard, one result line per check (see iso.c)
  *   target [--socket NAME] a host-side target for iso: listen on an abstract
  *                          unix socket, then hold (run natively by the harness)
+ *   syscalls [--min-ms N] [--rounds N]
+ *                          ns per system call, file open, page fault, pipe
+ *                          round trip and fork (see syscalls.c)   (20 5)
  *
  * One file per mode, named after it (ready.c, cpu.c, mem.c, idle.c, io.c,
- * escape.c, iso.c, target.c), each opening with what it measures and why;
+ * escape.c, iso.c, target.c, syscalls.c), each opening with what it measures and why;
  * probe.h declares what they share.
  *
  * Output: every stdout line is  BENCH key=value key=value ...  (values have
@@ -50,7 +53,8 @@ int main(int argc, char **argv)
         int (*run)(int argc, char **argv);
     } modes[] = {{"ready", mode_ready}, {"cpu", mode_cpu}, {"mem", mode_mem},
                  {"idle", mode_idle}, {"io", mode_io}, {"escape", mode_escape},
-                 {"iso", mode_iso}, {"target", mode_target}};
+                 {"iso", mode_iso}, {"target", mode_target},
+                 {"syscalls", mode_syscalls}};
 
     /* Line-buffered even into a pipe or serial console, so the host sees
      * each line, and when it was printed, at once (setvbuf(3)). */
@@ -71,7 +75,7 @@ void usage(void)
 {
     fputs("usage: probe MODE [--option value ...]\n"
           "  ready | idle | escape | iso [KEY=VALUE ...] | target [--socket NAME]\n"
-          "  cpu [--iterations N]   mem [--mib N]\n"
+          "  cpu [--iterations N]   mem [--mib N]   syscalls [--min-ms N] [--rounds N]\n"
           "  io  [--dir D] [--size-mib N] [--rand-ops N] [--fsync-ops N]\n",
           stderr);
     exit(2);

@@ -100,5 +100,6 @@ int mode_io(int argc, char **argv);
 int mode_escape(int argc, char **argv);
 int mode_iso(int argc, char **argv);
 int mode_target(int argc, char **argv);
+int mode_syscalls(int argc, char **argv);
 
 #endif

@@ -9,9 +9,8 @@ runtimes start the same container:
 
 - namespaces: pid, mount, uts, ipc, network (loopback only), cgroup — no
   user namespace, as box (``runtimes/box/contain.py``);
-- Docker's default capabilities, no_new_privs, RLIMIT_NOFILE 1024, and a
-  seccomp filter refusing the system calls Docker's default profile refuses
-  (``runtimes/box/security.py``);
+- Docker's default capabilities, no_new_privs, RLIMIT_NOFILE 1024, and
+  box's seccomp allow-list (``runtimes/box/seccomp.py``) in the spec's words;
 - /proc, a read-only /sys, a tmpfs /dev with the spec's default devices,
   and the paths Docker masks or makes read-only (``runtimes/box/rootfs.py``);
 - a scenario's limits as ``linux.resources`` (memory without swap, CPU
@@ -37,7 +36,7 @@ from typing import Any, ClassVar
 
 from bench.errors import InstanceError
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups, rootfs, security
+from runtimes.box import cgroups, rootfs, seccomp, security
 from runtimes.box.container import DEFAULT_PATH
 from runtimes.peers import hybrid
 from runtimes.peers._common import (
@@ -74,10 +73,23 @@ def _resources(limits: Limits) -> dict[str, Any]:
     return res
 
 
-def _seccomp() -> dict[str, Any]:
-    """box's filter in the spec's words: allow by default, EPERM (1) for Docker's blocked calls."""
-    return {"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
-            "syscalls": [{"names": list(security.BLOCKED_SYSCALLS), "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+def _seccomp(profile: seccomp.Profile = seccomp.BOX_PROFILE) -> dict[str, Any]:
+    """box's filter as ``linux.seccomp`` (config-linux.md, "Seccomp"), so crun and runc load the same one.
+
+    Only SCMP_ARCH_X86_64 is listed: i386 and x32 calls do not match it and
+    get the runtime's bad-architecture answer, never the allow-list. The spec
+    cannot give a call by number, so the few calls newer than the runtime's
+    libseccomp are left out by it (and refused), where box adds them by number.
+    """
+    rules: list[dict[str, Any]] = [{"names": sorted(profile.allowed), "action": "SCMP_ACT_ALLOW"}]
+    for rule in profile.arg_rules:
+        # For SCMP_CMP_MASKED_EQ the spec's "value" is the mask and "valueTwo" what the masked argument must equal.
+        arg = ({"index": rule.index, "value": rule.mask, "valueTwo": rule.value, "op": rule.op}
+               if rule.op == "SCMP_CMP_MASKED_EQ" else {"index": rule.index, "value": rule.value, "op": rule.op})
+        rules.append({"names": [rule.syscall], "action": "SCMP_ACT_ALLOW", "args": [arg]})
+    rules += [{"names": [name], "action": "SCMP_ACT_ERRNO", "errnoRet": err} for name, err in profile.errno_rules]
+    return {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": profile.default_errno,
+            "architectures": ["SCMP_ARCH_X86_64"], "syscalls": rules}
 
 
 def runtime_config(root: Path, argv: Sequence[str], *, hostname: str = "isobench", limits: Limits = Limits(),
@@ -165,16 +177,21 @@ class OciRuntime(Runtime):
         bundle = make_bundle(self.bundles / cid, self.root, spec.argv, hostname=spec.hostname, limits=spec.limits,
                              cgroups_path=f"/{parent}/{cid}")
         prefix, fds = (self.namespace.prefix, self.namespace.pass_fds) if self.namespace else ([], ())
-        argv = [*prefix, self.tool, "--root", str(self.state), "run", "--bundle", str(bundle), cid]
+        argv = [*prefix, self.tool, "--root", str(self.state), *self.global_flags(), "run", "--bundle", str(bundle),
+                cid]
         try:
             memory_cgroup = cgroups.for_host(cid, parent=parent).path
         except OSError:
             memory_cgroup = None
         # The runtime removes its cgroup when the container ends; if `run` was
         # killed, the container lives on in a session of its own: remove_cgroups.
-        return PeerInstance(self.name, argv, spec.argv[0], cgroup=memory_cgroup, pass_fds=fds,
+        return PeerInstance(self.name, argv, spec.argv[0], cgroup=memory_cgroup, pass_fds=(*fds, *spec.inherited_fds),
                             finish=[lambda: self._delete(cid, prefix, fds), lambda: remove_cgroups(parent, [cid]),
                                     lambda: shutil.rmtree(bundle)])
+
+    def global_flags(self) -> list[str]:
+        """Options of the runtime's own, before its `run` (gVisor's platform and network); none for crun, runc."""
+        return []
 
     def _delete(self, cid: str, prefix: list[str], fds: tuple[int, ...]) -> None:
         """``delete --force`` when the runtime left its state behind (the run was killed)."""

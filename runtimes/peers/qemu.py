@@ -78,7 +78,7 @@ class QemuInstance(VMInstance):
         create_overlay(vm.guest, overlay)
         self.console = Console(workdir / "console.sock")
         self._cleanup.callback(self.console.close)
-        argv = qemu_argv(_With(vm, accelerator), overlay, self.console.path, cmdline, memory_mib, vcpus)
+        argv = self.command_line(_With(vm, accelerator), overlay, self.console.path, cmdline, memory_mib, vcpus)
         log = (workdir / "qemu.log").open("w")
         self._cleanup.callback(log.close)
         # The kernel kills QEMU if the harness dies (PR_SET_PDEATHSIG, prctl(2)): no VM outlives a `kill -9`.
@@ -92,8 +92,13 @@ class QemuInstance(VMInstance):
             self.console.accept(ACCEPT_TIMEOUT_S)
         except InstanceError:
             said = (workdir / "qemu.log").read_text().strip()
-            raise InstanceError(f"qemu: QEMU did not connect to its console: {said or 'no output'}") from None
+            raise InstanceError(f"{self.runtime_name}: QEMU did not connect to its console: {said or 'no output'}") from None
         self._at["created"] = time.monotonic_ns()
+
+    def command_line(self, vm: VmHost, overlay: Path, console: Path, cmdline: str, memory_mib: int,
+                     vcpus: int) -> list[str]:
+        """The QEMU command line of this instance (the microVM's machine differs: runtimes/peers/microvm.py)."""
+        return qemu_argv(vm, overlay, console, cmdline, memory_mib, vcpus)
 
     def _force_off(self) -> None:
         with contextlib.suppress(ProcessLookupError):

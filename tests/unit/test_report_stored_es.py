@@ -48,7 +48,7 @@ def _english_in(spanish: str) -> list[str]:
 
 
 # versions() reads what setup() found (the guest, the accelerator): these runtimes' notes are in NOTES instead.
-NEEDS_SETUP = ("libvirt", "qemu")
+NEEDS_SETUP = ("libvirt", "qemu", "microvm")  # microvm: tests/unit/test_microvm.py checks its notes
 
 # Written only when a setup or a run fails, or on a host unlike this one: copied from the code named beside each.
 STORED = (
