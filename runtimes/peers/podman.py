@@ -30,6 +30,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import psutil
+
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
 from runtimes.peers import hybrid
 from runtimes.peers._common import (
@@ -39,6 +41,7 @@ from runtimes.peers.engine import EngineInstance, EngineRuntime
 from runtimes.paths import scratch_root
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h
+CONMON_EXIT_S = 5.0  # how long conmon may take to go after its container was removed
 STORAGE = Path("/var/lib/containers/storage")  # podman's default graph root as root (containers-storage.conf(5))
 RLIMIT_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 RLIMIT_NOTE = ("root lacks CAP_SYS_RESOURCE, so podman's default rlimits cannot be set: each run gets "
@@ -146,10 +149,18 @@ class Podman(EngineRuntime):
             raise
 
     def _remove(self, name: str, prefix: list[str], fds: tuple[int, ...], files: Path) -> None:
-        """`podman rm --force` when the client did not get to remove the container (it was killed)."""
+        """`podman rm --force` when the client did not get to remove the container (it was killed).
+
+        Then wait for conmon to go: it outlives the client and exits on its own
+        once the container is cleaned up, a moment after `rm` returns.
+        """
         if name in leftover_containers():
             subprocess.run([*prefix, "podman", "rm", "--force", "--time", "0", name], capture_output=True,
                            pass_fds=fds, timeout=60)
+        try:
+            psutil.Process(int((files / "conmon.pid").read_text().strip())).wait(timeout=CONMON_EXIT_S)
+        except (OSError, ValueError, psutil.Error):
+            pass  # no conmon started, or it is gone already (or still there: the leak checks and bench clean see it)
         for path in files.iterdir():
             path.unlink()
         files.rmdir()
