@@ -38,7 +38,7 @@ from runtimes.box.container import NAME_RE as CONTAINER_NAME_RE
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.contain import Volume
 from runtimes.box.errors import BoxError, NoSuchContainer, NoSuchImage
-from runtimes.box.images import NO_TAG
+from runtimes.box.images import NO_TAG, tree_size
 from runtimes.box.state import Status
 
 VERSION = "0.1.0"
@@ -399,7 +399,7 @@ def prune(force):
         return  # docker exits 0 on "no" (and on end of input) too
     engine = _engine()
     # What each container wrote (its upper dir) is what removing it gives back: Docker's "reclaimed space".
-    written = {c.id: _bytes_under(c.dir / "upper") for c in engine.list(all=True) if c.state.status is not Status.RUNNING}
+    written = {c.id: tree_size(c.dir / "upper") for c in engine.list(all=True) if c.state.status is not Status.RUNNING}
     removed = engine.prune()
     if removed:
         click.echo("Deleted Containers:")
@@ -411,17 +411,6 @@ def _confirmed(question: str) -> bool:
     """Docker's prompt: one line read from stdin, yes only for "y" or "Y"; end of input is no."""
     click.echo(question, nl=False)
     return sys.stdin.readline().strip() in ("y", "Y")
-
-
-def _bytes_under(directory: Path) -> int:
-    total = 0
-    for parent, _dirs, files in os.walk(directory):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(parent, name)).st_size
-            except OSError:
-                continue
-    return total
 
 
 @cli.command()

@@ -78,7 +78,7 @@ class Image:
     @functools.cached_property
     def size(self) -> int:
         """Bytes of the unpacked layers (walks them: only `box images` asks)."""
-        return sum(_tree_size(d) for d in self.layer_dirs)
+        return sum(tree_size(d) for d in self.layer_dirs)
 
 
 def _sha256(data: bytes) -> str:
@@ -368,7 +368,8 @@ def _read_tarball(path: Path) -> bytes:
         raise BoxError(f"import: {path}: not a tar archive ({err})") from None
 
 
-def _tree_size(path: Path) -> int:
+def tree_size(path: Path) -> int:
+    """Bytes of the regular files under ``path`` (what `box images` and prune's report count)."""
     total = 0
     for dirpath, _, files in os.walk(path):
         for name in files:
