@@ -6,31 +6,34 @@
 #   make soak    the fault-injection loop (kill -9 of bench run at random moments) for 20 minutes
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
+# Everything here needs root (namespaces, mounts, cgroups, libvirtd). In a root shell the commands run as
+# they are (Debian's root has no sudo); from a user account each one runs through sudo.
+ROOT := $(if $(filter 0,$(shell id -u)),,sudo --preserve-env=ISOBENCH_SOAK_S)
 
 .PHONY: bench test perf soak provision quick screenshot clean-venv
 
 provision:
-	./scripts/provision
+	$(ROOT) ./scripts/provision
 
 bench: provision
-	$(VENV)/bin/bench run all
+	$(ROOT) $(VENV)/bin/bench run all
 
 quick: provision
-	$(VENV)/bin/bench run all --quick
+	$(ROOT) $(VENV)/bin/bench run all --quick
 
 test: provision
-	$(PYTHON) -m pytest
+	$(ROOT) $(PYTHON) -m pytest
 
 # The fault-injection loop of tests/integration/test_faults.py for 20 minutes instead of 90 s.
 soak: provision
-	ISOBENCH_SOAK_S=1200 $(PYTHON) -m pytest tests/integration/test_faults.py -s
+	ISOBENCH_SOAK_S=1200 $(ROOT) $(PYTHON) -m pytest tests/integration/test_faults.py -s
 
 perf: provision
-	$(PYTHON) -m pytest tests/perf --benchmark-columns=min,median,iqr,max,rounds
+	$(ROOT) $(PYTHON) -m pytest tests/perf --benchmark-columns=min,median,iqr,max,rounds
 
 # The README's picture (docs/img/report.png) from a fresh `bench run all --quick`.
 screenshot: provision
-	./scripts/screenshot
+	$(ROOT) ./scripts/screenshot
 
 clean-venv:
-	rm -rf $(VENV)
+	$(ROOT) rm -rf $(VENV)

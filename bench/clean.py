@@ -37,7 +37,7 @@ from pathlib import Path
 from bench.errors import UsageError
 from runtimes import RUNTIMES
 from runtimes.base import Orphan
-from runtimes.paths import cache_dir, scratch_root, state_dir
+from runtimes.kernel.paths import cache_dir, scratch_root, state_dir
 
 LOCK_NAME = "bench.lock"
 ISO_MARK = "probe-iso"   # bench/workload/iso.c names every directory its isolation checks mount on so
@@ -124,7 +124,7 @@ def _mounts(state: str) -> list[Orphan]:
 
 
 def _umount(point: str) -> None:
-    from runtimes.box import linux
+    from runtimes.kernel import linux
 
     try:
         linux.umount2(point, linux.MNT_DETACH)
@@ -146,9 +146,9 @@ def _loop_devices(state: str) -> list[Orphan]:
 
 
 def _detach(device: str) -> None:
-    from runtimes.openvz import disk
+    from runtimes.kernel import loop
 
-    disk.detach(device)
+    loop.detach(device)
 
 
 def _stale_builds(min_age_s: float = 300) -> list[Orphan]:

@@ -20,7 +20,7 @@ from bench import clean as clean_mod
 from bench import doctor as doctor_mod
 from bench import scenario as scenario_mod
 from bench.errors import BenchError, UsageError
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.store import Store
 from runtimes import RUNTIMES, build_image, runtime_names
 
@@ -103,12 +103,13 @@ def run(names, runtimes, repetitions, quick, scenario_dir, no_report, lang, stor
     # One run per state directory at a time; what a killed earlier run left is removed first.
     with clean_mod.run_lock(), _open_store(store_path, reports_dir) as store:
         _print_removed(clean_mod.clean())
+        _print_interrupted(store)
         err_console.print("building the image (cached after the first time)…")
         image = build_image()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         try:
             with Progress(*columns, console=err_console, transient=False) as bar:
-                session = run_suite(scenarios, store, image, options, RichProgress(bar))
+                session = run_suite(scenarios, store, image, options, RichProgress(bar), lineup=Lineup.registered())
         except KeyboardInterrupt:
             err_console.print(f"interrupted: finished runs are kept in {store.path}; `bench report` builds a report from them")
             sys.exit(130)
@@ -201,6 +202,7 @@ def export(fmt, session, output, store_path, reports_dir) -> None:
 def sessions(store_path, reports_dir) -> None:
     """List the sessions in the store."""
     with _open_store(store_path, reports_dir) as store:
+        store.mark_interrupted()  # a session whose process is gone is not running, however it died
         table = Table("session", "started (UTC)", "status", "command")
         for s in store.sessions():
             table.add_row(s.id, s.started_at, s.status, s.command)
@@ -234,11 +236,25 @@ def _print_removed(removed: list[clean_mod.Removed]) -> None:
         err_console.print(f"clean: {item.line()}", highlight=False)
 
 
+def _print_interrupted(store: Store) -> list[str]:
+    """Mark the store's sessions whose `bench run` is gone (killed, crashed) as interrupted, and say so."""
+    gone = store.mark_interrupted()
+    for sid in gone:
+        err_console.print(f"clean: session {sid} marked interrupted: its bench run is gone", highlight=False)
+    return gone
+
+
 @cli.command()
-def clean() -> None:
+@_store_option
+@_reports_option
+def clean(store_path, reports_dir) -> None:
     """Remove what killed runs left behind (processes, containers, cgroups, mounts, loop devices, domains, trees)."""
     with clean_mod.run_lock():
         removed = clean_mod.clean()
+        main_store = store_path or reports_dir / "isobench.sqlite"
+        if main_store.exists():  # `bench clean` never creates a store
+            with Store(main_store) as store:
+                _print_interrupted(store)
     for item in removed:
         click.echo(item.line())
     click.echo(f"{sum(not r.error for r in removed)} orphan(s) removed" if removed else "nothing to clean")

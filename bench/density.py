@@ -2,9 +2,10 @@
 
 One *step* launches N separate instances (``Runtime.start_separate``) one
 after another, waits until every one is ready, measures, then stops and
-cleans up all of them. Its run stores (units in the names, ``bench.metrics``):
+cleans up all of them. Its run carries N in its ``instances`` (a column of
+the store, so the report can plot every figure against it) and stores
+(units in the names, ``bench.metrics``):
 
-- ``instances_count``: N, so the report can plot every figure against it;
 - ``density_ready_s``: from the first launch call until all N are ready;
 - ``density_cleanup_s``: from the first stop until all N are gone, every
   resource released (the instances are stopped one after another, as a
@@ -32,18 +33,16 @@ import dataclasses
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bench.errors import InstanceError
+from bench.messages import Message, message_of, say
 from bench.observers import pss_bytes
+from bench.progress import Progress
 from bench.results import RunRecord
 from bench.scenario import Density, Scenario
 from bench.store import Store, utc_now
-from runtimes import InstanceSpec, Runtime, probe_argv
-from runtimes.base import Instance
-
-if TYPE_CHECKING:  # the runner imports this module
-    from bench.runner import Progress
+from runtimes.base import Instance, InstanceSpec, Runtime
+from runtimes.probe import probe_argv
 
 MEMINFO = Path("/proc/meminfo")
 
@@ -63,14 +62,13 @@ class Budget:
     margin_bytes: int
     per_instance_bytes: float = 0.0   # the most one instance took in an earlier step
 
-    def refusal(self, n: int, available_bytes: int) -> str | None:
+    def refusal(self, n: int, available_bytes: int) -> Message | None:
         need = self.per_instance_bytes * n
         if available_bytes - need >= self.margin_bytes:
             return None
         gib = 2**30
-        return (f"not started: {n} instance{'s' if n > 1 else ''} would need about {need / gib:.2f} GiB and leave less than the "
-                f"{self.margin_bytes / gib:.1f} GiB margin of the {available_bytes / gib:.2f} GiB available "
-                "(lower [density] margin_mib or max_instances)")
+        return say("density.refused" if n > 1 else "density.refused-one", n=n, need_gib=need / gib,
+                   margin_gib=self.margin_bytes / gib, available_gib=available_bytes / gib)
 
     def after(self, n: int, figures: dict[str, float]) -> Budget:
         seen = max(figures.get("density_mem_used_bytes", 0.0), figures.get("density_pss_bytes", 0.0)) / n
@@ -92,7 +90,7 @@ def _hold(runtime: Runtime, spec: InstanceSpec, n: int, timeout_s: float) -> dic
         t1 = time.monotonic_ns()
     # Leaving the stack stopped and closed every instance, in reverse order.
     cleanup_s = (time.monotonic_ns() - t1) / 1e9
-    figures = {"instances_count": float(n), "density_ready_s": ready_s, "density_cleanup_s": cleanup_s,
+    figures = {"density_ready_s": ready_s, "density_cleanup_s": cleanup_s,
                "density_mem_used_bytes": float(used), "density_mem_per_instance_bytes": used / n,
                "density_mem_drift_bytes": float(before - mem_available_bytes())}
     if pss is not None:
@@ -104,11 +102,13 @@ def run_step(runtime: Runtime, scenario: Scenario, n: int, iteration: int, warmu
     """One step of ``n`` instances as a stored run; a failure is the run's error, never raised."""
     spec = InstanceSpec(image=runtime.image, argv=probe_argv(scenario.mode, scenario.args), limits=scenario.limits)
     record = dict(scenario=scenario.name, runtime=runtime.name, iteration=iteration, warmup=warmup,
-                  started_at=utc_now())
+                  started_at=utc_now(), instances=n)
     try:
         return RunRecord(ok=True, metrics=_hold(runtime, spec, n, scenario.timeout_s), **record)
     except InstanceError as err:
-        return RunRecord(ok=False, metrics={"instances_count": float(n)}, error=f"{n} instances: {err}", **record)
+        failed = say("density.step-failed", n=n, reason=message_of(err))
+        return RunRecord(ok=False, metrics={}, error=str(failed), error_message=failed,
+                         **record)
 
 
 def planned_steps(density: Density, runtimes: Sequence[Runtime], runs: dict[str, int], warmup: int) -> int:
@@ -141,8 +141,8 @@ def run_density(scenario: Scenario, runtimes: Sequence[Runtime], runs: dict[str,
                     continue
                 refusal = budgets[name].refusal(n, mem_available_bytes())
                 run = (run_step(runtime, scenario, n, iteration[name], warmup=False) if refusal is None else
-                       RunRecord(scenario.name, name, iteration[name], False, False, {"instances_count": float(n)},
-                                 refusal, utc_now()))
+                       RunRecord(scenario.name, name, iteration[name], False, False, {}, str(refusal), utc_now(),
+                                 refusal, instances=n))
                 store.record_run(session, run)
                 iteration[name] += 1
                 progress.advance()

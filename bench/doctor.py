@@ -14,8 +14,8 @@ import subprocess
 from bench.errors import ImageError
 from runtimes import RUNTIMES
 from runtimes.image import build_inputs
-from runtimes.vm_accel import describe, kvm_device_problem
-from runtimes.vm_kernel import FETCH_HINT, cached_kernel, candidate_version
+from runtimes.vm.accel import describe, kvm_device_problem
+from runtimes.vm.guest_kernel import FETCH_HINT, cached_kernel, candidate_version
 
 PROVISION = "sudo scripts/provision"
 
@@ -140,7 +140,7 @@ def diagnose() -> list[Check]:
 
 
 def _check_seccomp() -> Check:
-    from runtimes.box import seccomp
+    from runtimes.kernel import seccomp
 
     if seccomp.available():
         return Check("box seccomp", True, "libseccomp's Python binding compiles box's allow-list filter")

@@ -4,21 +4,20 @@ Every error a user can fix (bad scenario file, unknown runtime, unusable store)
 is a ``BenchError``. The command line catches only these, prints one line
 ``error: ...`` and exits with the error's ``exit_code``; anything else is a bug
 and keeps its traceback.
+
+The errors a runtime raises are defined below the runtimes, in
+``runtimes.kernel.errors``, and re-exported here; the harness adds its own.
 """
 
 from __future__ import annotations
 
-
-class BenchError(Exception):
-    """A failure the user can act on; ``str()`` is the whole one-line message."""
-
-    exit_code: int = 1
-
-
-class UsageError(BenchError):
-    """Bad input on the command line or in a file: exit code 2."""
-
-    exit_code = 2
+from runtimes.kernel.errors import (
+    BenchError,
+    ImageError,
+    InstanceError,
+    RuntimeUnavailable,
+    UsageError,
+)
 
 
 class ScenarioError(UsageError):
@@ -35,18 +34,5 @@ class StoreInputError(StoreError):
     exit_code = 2
 
 
-class RuntimeUnavailable(BenchError):
-    """A runtime cannot run on this host; carries the reason and the fix."""
-
-    def __init__(self, runtime: str, reason: str, fix: str = "") -> None:
-        self.runtime, self.reason, self.fix = runtime, reason, fix
-        message = f"{runtime}: {reason}" + (f" ({fix})" if fix else "")
-        super().__init__(message)
-
-
-class InstanceError(BenchError):
-    """An instance failed to start, become ready or exit in time."""
-
-
-class ImageError(BenchError):
-    """The one root filesystem could not be built."""
+__all__ = ["BenchError", "ImageError", "InstanceError", "RuntimeUnavailable", "ScenarioError", "StoreError",
+           "StoreInputError", "UsageError"]

@@ -49,7 +49,7 @@ from bench.metrics import ISOLATION_CHECKS
 from bench.scenario import Scenario
 from runtimes.base import Limits
 from runtimes.image import Image
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 from runtimes.probe import ProbeLine, parse_line
 
 MODE = "iso"
@@ -170,7 +170,7 @@ class HostTargets:
 
     def _make_disk(self) -> None:
         """A small ext4 filesystem on a loop device: the host disk the probe tries to open and mount."""
-        from runtimes.openvz import disk  # the loop device helpers vz uses for its CT disks
+        from runtimes.kernel import loop
 
         fd, name = tempfile.mkstemp(prefix=DISK_PREFIX, suffix=".img", dir=scratch_root())
         os.close(fd)
@@ -182,7 +182,7 @@ class HostTargets:
         if done.returncode != 0:
             raise BenchError(f"isolation: mkfs.ext4 {self.disk_image}: {done.stderr.strip()} (sudo scripts/provision)")
         # AUTOCLEAR: the device unbinds itself when this fd closes, even if the harness is killed.
-        loop_fd, self.disk_device = disk.attach(self.disk_image)
+        loop_fd, self.disk_device = loop.attach(self.disk_image)
         self._cleanup.callback(os.close, loop_fd)
         self.disk_rdev = os.stat(self.disk_device).st_rdev
 

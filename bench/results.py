@@ -9,22 +9,45 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from runtimes.kernel.messages import Message
+
 if TYPE_CHECKING:  # pandas is imported only where results are read, keeping `bench run` light to fork
     import pandas as pd
 
 
+# What a stored run is (the ``kind`` column of the store's runs):
+WARMUP = "warmup"        # a launch whose figures are thrown away (caches, page tables, the CPU's clock)
+MEASURED = "measured"    # a launch whose figures count
+SETUP = "setup"          # not a launch: what a runtime measured while it was set up (``Runtime.setup_observations``)
+RUN_KINDS = (WARMUP, MEASURED, SETUP)
+# Setup figures named so are a daemon's memory (``Runtime.daemons``), shown apart from the instances'.
+DAEMON_PREFIX = "daemon_"
+
+
 @dataclasses.dataclass(frozen=True)
 class RunRecord:
-    """One launch of the workload under one runtime, finished or failed."""
+    """One launch of the workload under one runtime, finished or failed; or one runtime's setup figures."""
 
     scenario: str
     runtime: str
-    iteration: int           # 0-based, counted separately for warm-up and measured runs
+    iteration: int           # 0-based, counted separately for warm-up, measured and setup runs
     warmup: bool
     ok: bool
     metrics: dict[str, float]
-    error: str = ""          # why it failed, one line
+    error: str = ""          # why it failed, one line, in English
     started_at: str = ""     # ISO 8601, UTC
+    error_message: Message | None = None  # the same as data, for a report in any language (None: text only)
+    setup: bool = False      # figures of the runtime's setup, not of a launch (never a warm-up)
+    instances: int | None = None  # density: how many instances ran at once in this run; None for one at a time
+
+    def __post_init__(self) -> None:
+        if self.setup and self.warmup:
+            raise ValueError("a run is a warm-up or a setup run, not both")
+
+    @property
+    def kind(self) -> str:
+        """``warmup``, ``measured`` or ``setup`` (``RUN_KINDS``)."""
+        return SETUP if self.setup else WARMUP if self.warmup else MEASURED
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +58,9 @@ class Skip:
     runtime: str
     reason: str
     fix: str = ""
+    # The same as data, for a report in any language; None in a session stored before messages were data.
+    reason_message: Message | None = None
+    fix_message: Message | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +70,9 @@ class RuntimeInfo:
     name: str
     summary: str = ""
     launch: str = ""
-    versions: dict[str, str] = dataclasses.field(default_factory=dict)
+    versions: dict[str, str] = dataclasses.field(default_factory=dict)  # tool → version or note, in English
+    # The notes among them that are messages (runtimes/kernel/messages.py), to be written in the report's language.
+    notes: dict[str, Message] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,9 +110,15 @@ class SessionData:
     """Everything stored for one session, as a report reads it.
 
     ``samples`` has one row per measured value of an ok, non-warm-up run:
-    columns scenario, runtime, iteration, metric, value.
+    columns scenario, runtime, iteration, kind (measured or setup), instances
+    (N of a density run, else missing), metric, value.
     ``runs`` has one row per run (warm-ups included): scenario, runtime,
-    iteration, warmup, ok, error.
+    iteration, kind, instances, warmup (kind == warmup, kept for older
+    readers), ok, error.
+    In a side-by-side report's merged data, every frame also has ``session``
+    (the side's label) and ``base_runtime`` (the runtime's own name, while
+    ``runtime`` is the label shown, e.g. ``native · A``): code that needs a
+    session's own rows selects them by these columns, never by parsing labels.
     """
 
     info: SessionInfo

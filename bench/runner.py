@@ -7,8 +7,11 @@ Phases, per scenario (names as in hyperfine):
 and per run: launch → wait for READY → observe → stop/wait → clean up.
 
 The runner never branches on which runtime it drives; what differs lives in
-the runtime's module. It never prints: progress goes to a ``Progress``
-object the caller supplies (the CLI's is a rich progress bar).
+the runtime's module. It never looks runtimes up either: its caller hands it
+a ``Lineup`` (the CLI's is the registry, ``runtimes.RUNTIMES``; a test's may
+be a fake runtime), so it runs, and is tested, without root. It never
+prints: progress goes to a ``Progress`` object the caller supplies (the
+CLI's is a rich progress bar).
 """
 
 from __future__ import annotations
@@ -17,34 +20,54 @@ import contextlib
 import dataclasses
 import time
 from collections.abc import Sequence
-from typing import Protocol
 
 from bench import isolation
 from bench.density import planned_steps, run_density
-from bench.errors import BenchError, InstanceError
+from bench.errors import BenchError, InstanceError, UsageError
+from bench.messages import Message, message_of, say
 from bench.metadata import collect_metadata
 from bench.noise import NoiseWatch
 from bench.observers import memory_snapshot, pss_bytes
-from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
+from bench.progress import NoProgress, Progress
+from bench.results import DAEMON_PREFIX, RunRecord, RuntimeInfo, ScenarioInfo, Skip
 from bench.scenario import Scenario
 from bench.store import Store, utc_now
-from runtimes import BASELINE, RUNTIMES, Image, InstanceSpec, Runtime, get_runtime, probe_argv
-from runtimes.base import Instance
-from runtimes.probe import HOLDING_MODES, ProbeLine, parse_line
+from runtimes import BASELINE
+from runtimes.base import Instance, InstanceSpec, Runtime
+from runtimes.image import Image
+from runtimes.probe import HOLDING_MODES, ProbeLine, parse_line, probe_argv
+
+__all__ = ["Lineup", "NoProgress", "Progress", "RunOptions", "run_once", "run_suite"]
 
 
-class Progress(Protocol):
-    def begin(self, label: str, total: int) -> None: ...
-    def advance(self) -> None: ...
-    def note(self, text: str) -> None: ...
+@dataclasses.dataclass(frozen=True)
+class Lineup:
+    """The runtimes a run may choose from, in the report's order, the baseline among them.
 
+    Handed to the runner by its caller: the CLI's is every registered
+    runtime (``Lineup.registered``); a unit test's holds a fake one.
+    """
 
-class NoProgress:
-    """For library callers and tests that want no progress output."""
+    runtimes: tuple[type[Runtime], ...]
+    baseline: str = BASELINE
 
-    def begin(self, label: str, total: int) -> None: ...
-    def advance(self) -> None: ...
-    def note(self, text: str) -> None: ...
+    @classmethod
+    def registered(cls) -> Lineup:
+        """Every runtime of the registry (``runtimes.RUNTIMES``), in its order."""
+        from runtimes import RUNTIMES
+
+        return cls(tuple(RUNTIMES))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(r.name for r in self.runtimes)
+
+    def get(self, name: str) -> type[Runtime]:
+        """The runtime class called ``name``; an unknown name is a usage error listing the valid ones."""
+        for runtime in self.runtimes:
+            if runtime.name == name:
+                return runtime
+        raise UsageError(f"unknown runtime {name!r}; choose from: {', '.join(self.names)}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,14 +78,14 @@ class RunOptions:
     command: str = "bench run"
 
 
-def choose_runtimes(scenario: Scenario, options: RunOptions) -> list[str]:
-    """Which runtimes a scenario runs on, in registry order, baseline first."""
-    names = [r.name for r in RUNTIMES]
+def choose_runtimes(scenario: Scenario, options: RunOptions, lineup: Lineup) -> list[str]:
+    """Which runtimes a scenario runs on, in the lineup's order, baseline first."""
+    names = list(lineup.names)
     for restriction in (scenario.runtimes, options.runtimes):
         if restriction:
             for n in restriction:
-                get_runtime(n)  # an unknown name is a usage error listing the valid ones
-            names = [n for n in names if n in restriction or n == BASELINE]
+                lineup.get(n)  # an unknown name is a usage error listing the valid ones
+            names = [n for n in names if n in restriction or n == lineup.baseline]
     return names
 
 
@@ -82,10 +105,11 @@ def _result_metrics(lines: Sequence[ProbeLine]) -> dict[str, float]:
     return out
 
 
-def _probe_error(lines: Sequence[ProbeLine]) -> str | None:
+def _probe_error(lines: Sequence[ProbeLine]) -> Message | None:
     for line in lines:
         if line.event == "error":
-            return f"probe error in {line.mode}: {line.fields.get('what', '?')} (errno {line.fields.get('errno', '?')})"
+            return say("run.probe-error", mode=line.mode, what=line.fields.get("what", "?"),
+                       errno=line.fields.get("errno", "?"))
     return None
 
 
@@ -129,21 +153,16 @@ def run_once(runtime: Runtime, scenario: Scenario, iteration: int, warmup: bool)
             metrics.pop("status")  # the instance was killed by the limit it was testing: that is the verdict
             return RunRecord(ok=True, metrics={**metrics, **salvaged}, **record)
         if error is None and "status" in metrics:
-            error = f"workload exited with status {metrics['status']:g}"
+            error = say("run.exited", status=float(metrics["status"]))
         if error:
             tail = inst.output_tail()
-            return RunRecord(ok=False, metrics={}, error=error + (f": {tail}" if tail else ""), **record)
+            if tail:
+                error = say("run.failed-said", reason=error, said=tail)
+            return RunRecord(ok=False, metrics={}, error=str(error), error_message=error, **record)
         metrics.update(_result_metrics(parsed))
     except InstanceError as err:
-        return RunRecord(ok=False, metrics={}, error=str(err), **record)
+        return RunRecord(ok=False, metrics={}, error=str(err), error_message=err.message, **record)
     return RunRecord(ok=True, metrics=metrics, **record)
-
-
-# The iteration number of the run that holds a runtime's setup figures
-# (``Runtime.setup_observations``): not a launch of the workload, so not 0..n-1.
-SETUP_ITERATION = -1
-# Setup figures named so are a daemon's memory (``daemon_figures``), shown apart from the instances'.
-DAEMON_PREFIX = "daemon_"
 
 
 def daemon_figures(daemons: dict[str, int]) -> dict[str, float]:
@@ -162,28 +181,34 @@ def _record_setup(runtime: Runtime, scenario: Scenario, store: Store, session: s
     if scenario.chart == "memory":  # the scenario that asks what memory costs asks it of the daemons too, once
         figures = {**figures, **daemon_figures(type(runtime).daemons())}
     if figures:
-        store.record_run(session, RunRecord(scenario=scenario.name, runtime=runtime.name, iteration=SETUP_ITERATION,
-                                            warmup=False, ok=True, metrics=figures, started_at=utc_now()))
+        store.record_run(session, RunRecord(scenario=scenario.name, runtime=runtime.name, iteration=0, warmup=False,
+                                            ok=True, metrics=figures, started_at=utc_now(), setup=True))
 
 
-def _set_up(names: Sequence[str], scenario: Scenario, image: Image, store: Store, session: str,
+def _set_up(names: Sequence[str], lineup: Lineup, scenario: Scenario, image: Image, store: Store, session: str,
             progress: Progress, stack: contextlib.ExitStack) -> list[Runtime]:
     """Enter every runtime that can run; record a skip, with its reason, for the others."""
     runtimes = []
     for name in names:
-        runtime_cls = get_runtime(name)
+        runtime_cls = lineup.get(name)
         availability = runtime_cls.available()
         reason, fix = availability.reason, availability.fix
         if availability.ok:
             try:
                 runtime = stack.enter_context(runtime_cls(image))
-                store.record_runtime(session, RuntimeInfo(runtime.name, runtime.summary, runtime.launch,
-                                                          runtime.versions()))
+                versions = runtime.versions()
+                store.record_runtime(session, RuntimeInfo(
+                    runtime.name, runtime.summary, runtime.launch, {k: str(v) for k, v in versions.items()},
+                    {k: v for k, v in versions.items() if isinstance(v, Message)}))
                 runtimes.append(runtime)
                 continue
             except BenchError as err:
-                reason, fix = f"setup failed: {err}", ""
-        store.record_skip(session, Skip(scenario.name, name, reason, fix))
+                failed = say("run.setup-failed", reason=message_of(err))
+                store.record_skip(session, Skip(scenario.name, name, str(failed), "", failed))
+                progress.note(f"{scenario.name}: {name} skipped: {failed}")
+                continue
+        store.record_skip(session, Skip(scenario.name, name, reason, fix, availability.reason_message,
+                                        availability.fix_message))
         progress.note(f"{scenario.name}: {name} skipped: {reason}")
     return runtimes
 
@@ -194,7 +219,8 @@ def _rotation(runtimes: list[Runtime], round_index: int) -> list[Runtime]:
     return runtimes[k:] + runtimes[:k]
 
 
-def planned_repetitions(scenario: Scenario, names: Sequence[str], options: RunOptions) -> dict[str, int]:
+def planned_repetitions(scenario: Scenario, names: Sequence[str], options: RunOptions,
+                        lineup: Lineup) -> dict[str, int]:
     """Measured runs per runtime: the scenario's count, lowered to a runtime's own cap.
 
     A runtime whose every run takes seconds (a VM boot) caps its runs
@@ -204,14 +230,15 @@ def planned_repetitions(scenario: Scenario, names: Sequence[str], options: RunOp
     """
     runs = {}
     for name in names:
-        runtime = get_runtime(name)
+        runtime = lineup.get(name)
         cap = runtime.max_quick_repetitions if options.quick else runtime.max_repetitions
         uncapped = cap is None or options.repetitions is not None
         runs[name] = scenario.repetitions if uncapped else min(cap, scenario.repetitions)
     return runs
 
 
-def planned_warmups(scenario: Scenario, names: Sequence[str], options: RunOptions) -> dict[str, int]:
+def planned_warmups(scenario: Scenario, names: Sequence[str], options: RunOptions,
+                    lineup: Lineup) -> dict[str, int]:
     """Warm-up runs per runtime: the scenario's, lowered with --quick to a runtime's ``max_quick_warmups``.
 
     A VM's every warm-up is a boot of seconds; a quick run is a check, not
@@ -219,13 +246,13 @@ def planned_warmups(scenario: Scenario, names: Sequence[str], options: RunOption
     """
     warmups = {}
     for name in names:
-        cap = get_runtime(name).max_quick_warmups if options.quick else None
+        cap = lineup.get(name).max_quick_warmups if options.quick else None
         warmups[name] = scenario.warmup if cap is None else min(cap, scenario.warmup)
     return warmups
 
 
-def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int], warmups: dict[str, int],
-                  image: Image, store: Store, session: str, progress: Progress) -> None:
+def _run_scenario(scenario: Scenario, names: Sequence[str], lineup: Lineup, runs: dict[str, int],
+                  warmups: dict[str, int], image: Image, store: Store, session: str, progress: Progress) -> None:
     """Set up every runtime, run warm-ups, then the measured runs interleaved, then clean up.
 
     Interleaving (round i runs every runtime's i-th repetition) means slow
@@ -233,7 +260,7 @@ def _run_scenario(scenario: Scenario, names: Sequence[str], runs: dict[str, int]
     over all runtimes alike instead of biasing whichever ran last.
     """
     with contextlib.ExitStack() as stack:
-        runtimes = _set_up(names, scenario, image, store, session, progress, stack)
+        runtimes = _set_up(names, lineup, scenario, image, store, session, progress, stack)
         if not runtimes:
             return
         scenario = isolation.prepare(scenario, image, stack)  # host-side targets of the iso mode; others unchanged
@@ -298,8 +325,8 @@ def scenario_info(s: Scenario, runs: dict[str, int] | None = None) -> ScenarioIn
 
 
 def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options: RunOptions,
-              progress: Progress | None = None) -> str:
-    """Run every scenario on its runtimes; return the session id.
+              progress: Progress | None = None, *, lineup: Lineup) -> str:
+    """Run every scenario on its runtimes (those of ``lineup``, handed in by the caller); the session id.
 
     Each run is committed to ``store`` as soon as it ends, so an interruption
     (Ctrl-C, kill -9, a crash) keeps every finished run. The session's status
@@ -310,10 +337,11 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
         scenarios = [s.quick() for s in scenarios]
     if options.repetitions is not None:
         scenarios = [dataclasses.replace(s, repetitions=options.repetitions) for s in scenarios]
-    plans = [(s, choose_runtimes(s, options)) for s in scenarios]  # bad names fail before anything runs
-    plans = [(s, names, planned_repetitions(s, names, options), planned_warmups(s, names, options)) for s, names in plans]
+    plans = [(s, choose_runtimes(s, options, lineup)) for s in scenarios]  # bad names fail before anything runs
+    plans = [(s, names, planned_repetitions(s, names, options, lineup), planned_warmups(s, names, options, lineup))
+             for s, names in plans]
     with contextlib.ExitStack() as services:  # left last, however the run ends
-        service_facts = _enter_services(services, [n for _, names, _, _ in plans for n in names], progress)
+        service_facts = _enter_services(services, [lineup.get(n) for _, names, _, _ in plans for n in names], progress)
         noise = NoiseWatch()
         metadata = {**collect_metadata(), "image_digest": image.digest, **service_facts, **noise.start()}
         session = store.begin_session(options.command, options.quick, metadata)
@@ -321,7 +349,7 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
         try:
             for scenario, names, runs, warmups in plans:
                 store.record_scenario(session, scenario_info(scenario, runs))
-                _run_scenario(scenario, names, runs, warmups, image, store, session, progress)
+                _run_scenario(scenario, names, lineup, runs, warmups, image, store, session, progress)
             status = "finished"
         except KeyboardInterrupt:
             status = "interrupted"
@@ -331,20 +359,22 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     return session
 
 
-def _enter_services(stack: contextlib.ExitStack, names: Sequence[str], progress: Progress) -> dict[str, str]:
+def _enter_services(stack: contextlib.ExitStack, chosen: Sequence[type[Runtime]], progress: Progress) -> dict[str, str]:
     """Enter, once per run, the daemon each chosen runtime needs (``Runtime.service``); their facts as metadata.
 
     A service that cannot start says why in its facts; the runtime's
     ``available`` then gives that reason and the run skips it, as any other.
     """
     metadata: dict[str, str] = {}
-    for name in dict.fromkeys(names):
-        service = get_runtime(name).service()
+    for runtime_cls in dict.fromkeys(chosen):
+        name, service = runtime_cls.name, runtime_cls.service()
         if isinstance(service, contextlib.nullcontext):
             continue
         progress.note(f"{name}: starting its daemon")
         facts = stack.enter_context(service)
-        fields = dataclasses.asdict(facts) if dataclasses.is_dataclass(facts) else dict(facts)  # type: ignore[arg-type]
+        # Not asdict: it would turn a Message field (why the engine did not start) into a dict; str() is its English.
+        fields = {f.name: getattr(facts, f.name) for f in dataclasses.fields(facts)} \
+            if dataclasses.is_dataclass(facts) else dict(facts)  # type: ignore[arg-type]
         for key, value in fields.items():
             text = " ".join(value) if isinstance(value, (tuple, list)) else str(value)
             if text:

@@ -7,6 +7,14 @@ loses nothing already measured. The file carries its schema version in
 Schema history:
 - 1: sessions, scenarios, runtimes, skips, runs, samples.
 - 2: runtimes gain ``summary`` and ``launch``, so a report can say how each one starts.
+- 3: runs gain ``kind`` (warmup | measured | setup, ``bench.results.RUN_KINDS``) and ``instances`` (a
+  density run's N, else NULL); sessions gain ``pid``, ``pid_started`` and ``boot_id`` (``bench.owner``),
+  so a session whose process died shows as interrupted. Older files are moved over: ``warmup = 1`` →
+  kind warmup, ``iteration = -1`` (how setup runs were marked) → kind setup, numbered 0, and the
+  ``instances_count`` samples → the ``instances`` column.
+- 4: skips gain ``reason_message`` and ``fix_message``, runs ``error_message``, runtimes ``notes``: the
+  same texts as data (a code and its fields as JSON, runtimes/kernel/messages.py), so a report writes them
+  in its own language; '' (or {} for notes) in rows written before, which keep showing their text.
 """
 
 from __future__ import annotations
@@ -20,9 +28,16 @@ from pathlib import Path
 from types import TracebackType
 
 from bench.errors import StoreError, StoreInputError
+from bench.owner import Owner
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, SessionData, SessionInfo, Skip
+from runtimes.kernel.messages import Message
 
-SCHEMA_VERSION = 2
+_SCHEMA_4 = """
+ALTER TABLE skips ADD COLUMN reason_message TEXT NOT NULL DEFAULT '';
+ALTER TABLE skips ADD COLUMN fix_message    TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN error_message   TEXT NOT NULL DEFAULT '';
+ALTER TABLE runtimes ADD COLUMN notes       TEXT NOT NULL DEFAULT '{}';
+"""
 
 _SCHEMA_1 = """
 CREATE TABLE sessions (
@@ -73,6 +88,19 @@ CREATE TABLE samples (
 CREATE INDEX runs_by_session ON runs(session_id, scenario, runtime);
 """
 
+_SCHEMA_3 = """
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'measured';
+ALTER TABLE runs ADD COLUMN instances INTEGER;
+UPDATE runs SET kind = 'warmup' WHERE warmup != 0;
+UPDATE runs SET kind = 'setup', iteration = 0 WHERE iteration = -1 AND warmup = 0;
+UPDATE runs SET instances = (SELECT CAST(value AS INTEGER) FROM samples
+                             WHERE samples.run_id = runs.id AND samples.metric = 'instances_count');
+DELETE FROM samples WHERE metric = 'instances_count';
+ALTER TABLE sessions ADD COLUMN pid INTEGER;
+ALTER TABLE sessions ADD COLUMN pid_started TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+"""
+
 # Step N is SQL that takes a file at version N-1 to N; it runs in one transaction.
 _MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_1,
@@ -80,7 +108,15 @@ _MIGRATIONS: dict[int, str] = {
 ALTER TABLE runtimes ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 ALTER TABLE runtimes ADD COLUMN launch  TEXT NOT NULL DEFAULT '';
 """,
+    3: _SCHEMA_3,
+    4: _SCHEMA_4,
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
+
+
+def _json(message: Message | None) -> str:
+    """A message as its column holds it: JSON, or '' for none."""
+    return "" if message is None else message.to_json()
 
 
 def utc_now() -> str:
@@ -114,7 +150,7 @@ class Store:
             raise StoreError(
                 f"store {self.path}: schema version {version} is newer than this isobench "
                 f"understands ({SCHEMA_VERSION}); upgrade isobench or pass --store NEW_PATH")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
+        for target in sorted(t for t in _MIGRATIONS if t > version):
             try:
                 self._db.executescript(f"BEGIN IMMEDIATE; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;")
             except BaseException:
@@ -164,10 +200,29 @@ class Store:
             while session in taken:
                 n += 1
                 session = f"{base}-{n}"
+            owner = Owner.current()
             self._db.execute(
-                "INSERT INTO sessions VALUES (?, ?, NULL, 'running', ?, ?, ?)",
-                (session, utc_now(), command, int(quick), json.dumps(metadata, sort_keys=True)))
+                "INSERT INTO sessions (id, started_at, finished_at, status, command, quick, metadata, pid, "
+                "pid_started, boot_id) VALUES (?, ?, NULL, 'running', ?, ?, ?, ?, ?, ?)",
+                (session, utc_now(), command, int(quick), json.dumps(metadata, sort_keys=True), owner.pid,
+                 owner.started, owner.boot_id))
         return session
+
+    def mark_interrupted(self) -> list[str]:
+        """Mark every session still 'running' whose process is gone as 'interrupted'; their ids.
+
+        A session written before its process was recorded (schema 3) has no
+        pid: no isobench that writes this schema can be running it, so it is
+        interrupted too.
+        """
+        gone = [sid for sid, pid, started, boot in self._db.execute(
+                    "SELECT id, pid, pid_started, boot_id FROM sessions WHERE status = 'running'")
+                if pid is None or not Owner(pid, started, boot).alive()]
+        if gone:
+            with self._transaction():
+                self._db.executemany("UPDATE sessions SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+                                     [(sid,) for sid in gone])
+        return gone
 
     def finish_session(self, session: str, status: str, metadata: dict[str, str] | None = None) -> None:
         """Mark the session ended; ``metadata`` adds keys known only at the end (e.g. steal time over the session)."""
@@ -185,23 +240,26 @@ class Store:
 
     def record_runtime(self, session: str, info: RuntimeInfo) -> None:
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO runtimes (session_id, name, versions, summary, launch) "
-                             "VALUES (?, ?, ?, ?, ?)",
-                             (session, info.name, json.dumps(info.versions), info.summary, info.launch))
+            self._db.execute("INSERT OR REPLACE INTO runtimes (session_id, name, versions, summary, launch, notes) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             (session, info.name, json.dumps(info.versions), info.summary, info.launch,
+                              json.dumps({k: m.to_data() for k, m in info.notes.items()}, sort_keys=True)))
 
     def record_skip(self, session: str, skip: Skip) -> None:
         with self._transaction():
-            self._db.execute("INSERT INTO skips VALUES (?, ?, ?, ?, ?)",
-                             (session, skip.scenario, skip.runtime, skip.reason, skip.fix))
+            self._db.execute("INSERT INTO skips (session_id, scenario, runtime, reason, fix, reason_message, "
+                             "fix_message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (session, skip.scenario, skip.runtime, skip.reason, skip.fix,
+                              _json(skip.reason_message), _json(skip.fix_message)))
 
     def record_run(self, session: str, run: RunRecord) -> None:
         """Write one run and its samples in one transaction, committed before returning."""
         with self._transaction():
             cur = self._db.execute(
-                "INSERT INTO runs (session_id, scenario, runtime, iteration, warmup, ok, error, started_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (session_id, scenario, runtime, iteration, warmup, ok, error, started_at, "
+                "error_message, kind, instances) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (session, run.scenario, run.runtime, run.iteration, int(run.warmup), int(run.ok),
-                 run.error, run.started_at or utc_now()))
+                 run.error, run.started_at or utc_now(), _json(run.error_message), run.kind, run.instances))
             self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)",
                                  [(cur.lastrowid, k, float(v)) for k, v in sorted(run.metrics.items())])
 
@@ -238,17 +296,23 @@ class Store:
             scenarios.append(ScenarioInfo(**{**data, "args": tuple(data["args"]), "metrics": tuple(data["metrics"])}))
         scenarios.sort(key=lambda s: (s.order, s.name))
         samples = pd.read_sql_query(
-            "SELECT r.scenario, r.runtime, r.iteration, s.metric, s.value FROM samples s "
-            "JOIN runs r ON r.id = s.run_id WHERE r.session_id = ? AND r.ok = 1 AND r.warmup = 0 "
+            "SELECT r.scenario, r.runtime, r.iteration, r.kind, r.instances, s.metric, s.value FROM samples s "
+            "JOIN runs r ON r.id = s.run_id WHERE r.session_id = ? AND r.ok = 1 AND r.kind != 'warmup' "
             "ORDER BY r.id", self._db, params=(sid,))
         runs = pd.read_sql_query(
-            "SELECT scenario, runtime, iteration, warmup, ok, error FROM runs WHERE session_id = ? ORDER BY id",
+            "SELECT scenario, runtime, iteration, kind, instances, warmup, ok, error, error_message FROM runs "
+            "WHERE session_id = ? ORDER BY id",
             self._db, params=(sid,))
-        skips = [Skip(*r) for r in self._db.execute(
-            "SELECT scenario, runtime, reason, fix FROM skips WHERE session_id = ?", (sid,))]
-        runtimes = {name: RuntimeInfo(name, summary, launch, json.loads(versions))
-                    for name, versions, summary, launch in self._db.execute(
-                        "SELECT name, versions, summary, launch FROM runtimes WHERE session_id = ?", (sid,))}
+        skips = [Skip(scenario, runtime, reason, fix, Message.from_json(reason_message), Message.from_json(fix_message))
+                 for scenario, runtime, reason, fix, reason_message, fix_message in self._db.execute(
+                     "SELECT scenario, runtime, reason, fix, reason_message, fix_message FROM skips "
+                     "WHERE session_id = ?", (sid,))]
+        runtimes = {name: RuntimeInfo(name, summary, launch, json.loads(versions),
+                                      {k: Message.from_data(v) for k, v in json.loads(notes).items()})
+                    for name, versions, summary, launch, notes in self._db.execute(
+                        "SELECT name, versions, summary, launch, notes FROM runtimes WHERE session_id = ?", (sid,))}
+        for frame in (samples, runs):  # N as a whole number, missing (<NA>) where a run held no count
+            frame["instances"] = frame["instances"].astype("Int64")
         return SessionData(info=info, scenarios=scenarios, samples=samples, runs=runs, skips=skips,
                            runtimes=runtimes)
 

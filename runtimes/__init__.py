@@ -1,5 +1,20 @@
 """The isolation runtimes, all behind one interface (see ``runtimes.base``).
 
+The middle floor: the harness (``bench/``) above imports these, and they
+import only the kernel primitives below (``runtimes/kernel/``), never the
+harness, and never each other's packages (tests/unit/test_floors.py).
+Where to look:
+
+- ``base.py``       the interface: Runtime, Instance, InstanceSpec, Availability
+- ``image.py``      the one root filesystem every runtime starts from; ``probe.py`` its output lines
+- ``native.py``     the baseline (a plain process); ``chroot.py`` 1979's isolation
+- ``box/``          the own Docker-style runtime and the `box` command
+- ``openvz/``       vz, the OpenVZ-style system containers, and the `vz` command
+- ``vm/``           the libvirt VM, and what plain QEMU and the microVM share with it
+- ``peers/``        one small module per production tool: runc, crun, podman, docker, LXC, gVisor, …
+- ``kernel/``       the bottom floor: namespaces, mounts, cgroups, capabilities, seccomp, the pty, …
+- ``_process.py``   instances that are a host process tree (native, chroot, box, the peers)
+
 ``RUNTIMES`` is the explicit, ordered registry: the order is the order of the
 report's columns, from least to most isolated. Runtime modules are imported
 when a name of this package is first used (PEP 562), so that `box`, which
@@ -9,9 +24,12 @@ needs none of the others, starts without loading them.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: `box` starts without it
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from runtimes.base import Runtime
 
 # (module, class) in report order. Each home-made runtime sits beside the
@@ -32,7 +50,7 @@ _REGISTRY = (
     ("runtimes.peers.podman", "Podman"),
     ("runtimes.peers.docker", "Docker"),
     ("runtimes.peers.gvisor", "Gvisor"),
-    ("runtimes.libvirt_vm", "LibvirtVM"),
+    ("runtimes.vm.libvirt", "LibvirtVM"),
     ("runtimes.peers.qemu", "Qemu"),
     ("runtimes.peers.microvm", "MicroVM"),
 )
@@ -65,7 +83,7 @@ def runtime_names() -> tuple[str, ...]:
 
 def get_runtime(name: str) -> type[Runtime]:
     """The runtime class called ``name``; an unknown name lists the valid ones."""
-    from bench.errors import UsageError
+    from runtimes.kernel.errors import UsageError
 
     for runtime in _registry():
         if runtime.name == name:

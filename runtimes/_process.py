@@ -21,7 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from bench.errors import InstanceError
+from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import Message, say
 from runtimes._wait import exit_code
 from runtimes.base import Instance, TimedLine, split_lines
 from runtimes.probe import ProbeLine, parse_line
@@ -125,23 +126,23 @@ class ProcessInstance(Instance):
                 if self._exited_within(self._remaining_ms(deadline)):
                     self.returncode = self._reap()
                     raise InstanceError(self._exited_early_message(self.returncode))
-                raise InstanceError(f"{self.name}: workload closed its output before it was ready")
+                raise InstanceError(say("instance.output-closed", runtime=self.name))
             if time.monotonic_ns() >= deadline:
-                raise InstanceError(f"{self.name}: no ready line within {timeout_s:g} s")
+                raise InstanceError(say("instance.no-ready-line", runtime=self.name, seconds=float(timeout_s)))
             self._read_some(deadline)
 
-    def _exited_early_message(self, status: int) -> str:
-        return f"{self.name}: workload exited with status {status} before it was ready: {self.output_tail()}"
+    def _exited_early_message(self, status: int) -> Message:
+        return say("instance.exited-early", runtime=self.name, status=status, said=self.output_tail())
 
     def wait(self, timeout_s: float) -> int:
         deadline = time.monotonic_ns() + int(timeout_s * 1e9)
         while not self._eof:
             if time.monotonic_ns() >= deadline:
-                raise InstanceError(f"{self.name}: still running after {timeout_s:g} s")
+                raise InstanceError(say("instance.still-running", runtime=self.name, seconds=float(timeout_s)))
             self._read_some(deadline)
         if self.returncode is None:
             if not self._exited_within(self._remaining_ms(deadline)):
-                raise InstanceError(f"{self.name}: output closed but the process did not exit within {timeout_s:g} s")
+                raise InstanceError(say("instance.no-exit", runtime=self.name, seconds=float(timeout_s)))
             self.returncode = self._reap()
         return self.returncode
 
@@ -183,7 +184,7 @@ class SpawnedInstance(ProcessInstance):
                 stderr=subprocess.STDOUT, start_new_session=True, pass_fds=tuple(pass_fds),
             )
         except OSError as err:
-            raise InstanceError(f"{name}: cannot launch {argv[0]}: {err.strerror}") from None
+            raise InstanceError(say("instance.cannot-launch", runtime=name, program=argv[0], said=err.strerror or str(err))) from None
         stdout = self._proc.stdout
         assert stdout is not None
         super().__init__(name, self._proc.pid, stdout.fileno())

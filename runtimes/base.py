@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, ClassVar, Self
 
+from runtimes.kernel.limits import Limits  # noqa: F401  (part of this interface; defined where cgroups read it)
+from runtimes.kernel.messages import Field, Message, as_message, as_text
 from runtimes.probe import ProbeLine, parse_line
 
 if TYPE_CHECKING:
@@ -35,16 +37,20 @@ class Availability:
     """Whether a runtime can run here; if not, why and the command that fixes it."""
 
     ok: bool
-    reason: str = ""
+    reason: str = ""                    # in English, for command lines (`bench list`, `bench doctor`)
     fix: str = ""
+    # The same as data (runtimes/kernel/messages.py): what a session stores, so a report can say it in Spanish.
+    reason_message: Message | None = None
+    fix_message: Message | None = None
 
     @classmethod
     def yes(cls) -> Availability:
         return cls(ok=True)
 
     @classmethod
-    def no(cls, reason: str, fix: str = "") -> Availability:
-        return cls(ok=False, reason=reason, fix=fix)
+    def no(cls, reason: Field, fix: Field = "") -> Availability:
+        return cls(ok=False, reason=as_text(reason), fix=as_text(fix),
+                   reason_message=as_message(reason), fix_message=as_message(fix))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,20 +65,6 @@ class Orphan:
     kind: str                           # "container", "cgroup", "libvirt domain"…
     name: str
     remove: Callable[[], None] = dataclasses.field(compare=False, repr=False)
-
-
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """Resource limits for one instance; None means "not limited".
-
-    Containers turn these into cgroup settings, a VM into its domain's memory
-    and vCPUs. A runtime that cannot enforce a limit says so in its
-    ``Runtime.launch`` text rather than silently ignoring it.
-    """
-
-    memory_bytes: int | None = None
-    cpus: float | None = None        # CPU time, in CPUs' worth (1.5 = one and a half CPUs)
-    pids: int | None = None          # most processes/threads at once
 
 
 @dataclasses.dataclass(frozen=True)
@@ -234,6 +226,12 @@ class Runtime(abc.ABC):
     def __init__(self, image: Image) -> None:
         self.image = image
         self._cleanup = contextlib.ExitStack()
+        self._entered = False  # inside `with`: setup() has run and cleanup has not
+
+    def ensure_set_up(self) -> None:
+        """The guard a runtime's ``start`` begins with: raise unless used inside ``with`` (setup done)."""
+        if not self._entered:
+            raise RuntimeError(f"use the {self.name} runtime inside `with`: its setup() prepares what start() needs")
 
     @classmethod
     @abc.abstractmethod
@@ -244,8 +242,8 @@ class Runtime(abc.ABC):
     def start(self, spec: InstanceSpec) -> Instance:
         """Launch the workload and return at once (before it is ready)."""
 
-    def versions(self) -> dict[str, str]:
-        """Versions of the tools this runtime uses, for the run's metadata."""
+    def versions(self) -> dict[str, str | Message]:
+        """Versions of the tools this runtime uses, for the run's metadata; a note in words is a ``Message``."""
         return {}
 
     def setup_observations(self) -> dict[str, float]:
@@ -253,7 +251,7 @@ class Runtime(abc.ABC):
 
         E.g. the OpenVZ-style runtime boots one container per scenario and
         reports how long that took (``vz_ct_start_s``). The runner stores them
-        as a run of their own (iteration ``SETUP_ITERATION``), so they reach
+        as a run of their own (kind ``setup``, ``bench.results.SETUP``), so they reach
         the store and the report like any other figure.
         """
         return {}
@@ -321,6 +319,7 @@ class Runtime(abc.ABC):
             # whatever setup had done before it failed (Ctrl-C included).
             self._cleanup.close()
             raise
+        self._entered = True
         return self
 
     def __exit__(
@@ -329,4 +328,5 @@ class Runtime(abc.ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._entered = False
         self._cleanup.close()

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.paths import scratch_root
+from runtimes.kernel.messages import say
+from runtimes.kernel.paths import scratch_root
 
 
 class Chroot(Runtime):
@@ -34,9 +35,9 @@ class Chroot(Runtime):
     @classmethod
     def available(cls) -> Availability:
         if os.geteuid() != 0:
-            return Availability.no("chroot(2) needs root (CAP_SYS_CHROOT)", "run as root: sudo bench ...")
+            return Availability.no(say("chroot.needs-root"), say("fix.run-as-root"))
         if shutil.which("chroot") is None:
-            return Availability.no("chroot(8) not found", "sudo apt-get install coreutils")
+            return Availability.no(say("tool.not-found", tool="chroot(8)"), say("fix.install", package="coreutils"))
         return Availability.yes()
 
     def versions(self) -> dict[str, str]:
@@ -50,6 +51,5 @@ class Chroot(Runtime):
         self.root = parent / "root"
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "root"):
-            raise RuntimeError("use the chroot runtime inside `with` (setup prepares its root)")
+        self.ensure_set_up()
         return SpawnedInstance(self.name, ["chroot", str(self.root), *spec.argv], pass_fds=spec.inherited_fds)

@@ -23,9 +23,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.errors import ImageError
-from runtimes.build import CFLAGS, compile_static, compiler_version
-from runtimes.paths import cache_dir
+from runtimes.kernel.errors import ImageError
+from runtimes.kernel.build import CFLAGS, compile_static, compiler_version
+from runtimes.kernel.paths import cache_dir
 from runtimes.probe import PATH_IN_IMAGE
 
 LAYOUT_VERSION = "1"  # bump when the tree's layout changes, to invalidate caches

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 
 
 class Native(Runtime):
@@ -32,7 +32,6 @@ class Native(Runtime):
         self._cleanup.callback(shutil.rmtree, self.workdir, ignore_errors=True)
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "workdir"):
-            raise RuntimeError("use the native runtime inside `with` (setup prepares its working directory)")
+        self.ensure_set_up()
         host_argv = [str(spec.image.rootfs / spec.argv[0].lstrip("/")), *spec.argv[1:]]
         return SpawnedInstance(self.name, host_argv, cwd=self.workdir, pass_fds=spec.inherited_fds)

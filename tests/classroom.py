@@ -32,7 +32,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from runtimes.build import compile_static
+from runtimes.kernel.build import compile_static
 from runtimes.peers.docker_engine import DockerEngine
 from tests.registry import LocalRegistry, OciLayout, entry, tar_layer
 

@@ -80,7 +80,7 @@ def _libvirt_domains() -> set[str]:
         import libvirt
     except ImportError:
         return set()
-    from runtimes.libvirt_vm import connect, domain_prefix
+    from runtimes.vm.libvirt import connect, domain_prefix
 
     try:
         conn = connect()

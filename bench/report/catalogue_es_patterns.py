@@ -1,4 +1,9 @@
-"""Spanish of the free text runtimes write with values filled in, as sessions store it (see bench.report.i18n).
+"""Spanish of the English text that sessions stored before messages were data (schema version < 4): old sessions only.
+
+New sessions store a code and its fields (runtimes/kernel/messages.py), written in
+Spanish from bench/report/messages_es.py: do not add entries here for new
+messages. This table stays, frozen, so that older sessions still read in
+Spanish; a row that has a message never reaches it.
 
 A skip's reason (``Runtime.available``, a failed setup), a failed run's error
 (an instance that never got ready, a density step that did not fit) and the
@@ -58,14 +63,14 @@ _MESSAGES = (
     # runtimes/openvz/runtime.py (ext4), runtimes/box/runtime.py (OverlayFS)
     ("the kernel has no {filesystem}", "el núcleo no tiene {filesystem}"),
     ("cgroups unusable: {reason}", "los cgroups no se pueden usar: {reason}"),
-    # runtimes/box/cgroups.py CgroupV1 (inside the one above)
+    # runtimes/kernel/cgroups.py CgroupV1 (inside the one above)
     ("cgroup v1 controllers not mounted: {controllers}", "controladores de cgroup v1 sin montar: {controllers}"),
-    # runtimes/libvirt_vm.py
+    # runtimes/vm/libvirt.py
     ("libvirt's system daemon (qemu:///system) needs root", "el demonio de sistema de libvirt (qemu:///system) necesita root"),
     ("the libvirt Python module is not installed", "el módulo de Python de libvirt no está instalado"),
     ("libvirtd is not reachable on {uri} ({said})", "libvirtd no responde en {uri} ({said})"),
     ("{reason}, so every VM start would take minutes", "{reason}, así que cada arranque de una VM tardaría minutos"),
-    # runtimes/vm_accel.py kvm_device_problem (inside the one above)
+    # runtimes/vm/accel.py kvm_device_problem (inside the one above)
     ("group kvm does not exist", "el grupo kvm no existe"),
     ("{device} is mode {mode}, group {gid}: libvirt's QEMU user (group kvm) cannot open it",
      "{device} tiene el modo {mode} y el grupo {gid}: el usuario de QEMU de libvirt (grupo kvm) no puede abrirlo"),
@@ -84,7 +89,7 @@ _MESSAGES = (
     ("dockerd did not answer within {seconds} s: {said}", "dockerd no respondió en {seconds} s: {said}"),
     ("another run's dockerd holds {path} (bench clean stops it)",
      "el dockerd de otra ejecución ocupa {path} (bench clean lo para)"),
-    # runtimes/chroot.py, runtimes/peers/_common.py check_tools, runtimes/openvz/runtime.py, runtimes/libvirt_vm.py;
+    # runtimes/chroot.py, runtimes/peers/_common.py check_tools, runtimes/openvz/runtime.py, runtimes/vm/libvirt.py;
     # after check_answers' two, whose tool output may end in "not found" too
     ("{tool} not found", "no se encuentra {tool}"),
 
@@ -92,7 +97,7 @@ _MESSAGES = (
     ("run as root: sudo bench ...", "ejecútelo como root: sudo bench ..."),
     ("sudo apt-get install {package} (or sudo scripts/provision)", "sudo apt-get install {package} (o sudo scripts/provision)"),
     ("mount the cgroup controllers (see bench doctor)", "monte los controladores de cgroups (vea bench doctor)"),
-    # runtimes/libvirt_vm.py
+    # runtimes/vm/libvirt.py
     ("{command} (gives /dev/kvm to group kvm, as udev does)", "{command} (da /dev/kvm al grupo kvm, como hace udev)"),
     ("{command} (starts virtlogd and libvirtd)", "{command} (arranca virtlogd y libvirtd)"),
     # runtimes/peers/docker.py START_HINT
@@ -102,7 +107,7 @@ _MESSAGES = (
 
     # -- a setup that failed: bench/runner.py _set_up, around a RuntimeUnavailable ("runtime: reason (fix)") ---
     ("setup failed: {reason}", "falló la preparación: {reason}"),
-    # runtimes/libvirt_vm.py setup
+    # runtimes/vm/libvirt.py setup
     ("{runtime}: libvirtd is not reachable ({said}) ({command})", "{runtime}: libvirtd no responde ({said}) ({command})"),
     # runtimes/peers/engine.py import_image
     ("{runtime}: {tool} import of the suite's image failed: {said}",
@@ -123,7 +128,7 @@ _MESSAGES = (
     ("probe error in {mode}: {what} (errno {errno})", "error de la sonda en {mode}: {what} (errno {errno})"),
     ("workload exited with status {status}: {said}", "la carga terminó con el estado {status}: {said}"),
     ("workload exited with status {status}", "la carga terminó con el estado {status}"),
-    # runtimes/_process.py SpawnedInstance, runtimes/libvirt_vm.py VMInstance (and qemu's, which is one)
+    # runtimes/_process.py SpawnedInstance, runtimes/vm/instance.py GuestInstance (libvirt, qemu, microvm)
     ("{runtime}: no ready line within {seconds} s", "{runtime}: ninguna línea de «listo» en {seconds} s"),
     ("{runtime}: workload closed its output before it was ready",
      "{runtime}: la carga cerró su salida antes de estar lista"),
@@ -175,12 +180,12 @@ _MESSAGES = (
     # runtimes/peers/_common.py first_line: a tool that printed no version
     ("unknown", "desconocida"),
     ("unknown ({said})", "desconocida ({said})"),
-    # runtimes/libvirt_vm.py (io=), runtimes/peers/qemu.py (aio=)
+    # runtimes/vm/libvirt.py (io=), runtimes/peers/qemu.py (aio=)
     ("virtio-blk, qcow2 overlay over raw ext4, cache={cache}, {option}={mode}",
      "virtio-blk, capa qcow2 sobre ext4 en bruto, cache={cache}, {option}={mode}"),
     ("{vcpus} vCPU, {mib} MiB unless a scenario's [limits] say otherwise",
      "{vcpus} vCPU, {mib} MiB salvo que la sección [limits] de un escenario diga otra cosa"),
-    # runtimes/vm_accel.py choose_accelerator: the "accelerator check" of libvirt and qemu
+    # runtimes/vm/accel.py choose_accelerator: the "accelerator check" of libvirt and qemu
     ("{device} does not exist: no hardware virtualisation here",
      "{device} no existe: aquí no hay virtualización por hardware"),
     ("a probe boot under KVM was ready within {seconds} s", "un arranque de prueba con KVM estuvo listo en {seconds} s"),

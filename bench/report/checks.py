@@ -17,6 +17,7 @@ from bench.report.i18n import Catalogue
 from bench.results import SessionData
 from bench.report.summary import failures
 from bench.stats import HIGH_SPREAD
+from runtimes.kernel.messages import Message
 
 MIN_REPETITIONS = 5
 LOAD_PER_CPU = 0.5         # no sample of other load: a load average above half a CPU each says runs competed
@@ -30,30 +31,29 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | No
     out: list[str] = []
     meta = data.info.metadata
     if data.info.status != "finished":
-        out.append(t("This session did not finish (status: {status}); it shows the runs completed before it stopped.",
+        out.append(t.text("warnings.unfinished",
                      status=data.info.status))
     if data.info.quick:
-        out.append(t("Quick mode: few repetitions and small workloads. Good for a check, not for conclusions; run without --quick."))
+        out.append(t.text("warnings.quick"))
     if meta.get("in_vm") == "yes":
-        out.append(t("This host is itself a virtual machine: every figure includes its hypervisor's overhead and noise."))
+        out.append(t.text("warnings.in_vm"))
     for name, info in data.runtimes.items():
         if info.versions.get("accelerator") == "tcg":
-            out.append(t("{name}: the VM ran under software emulation (TCG), not hardware virtualisation (KVM): QEMU "
-                         "translated every guest instruction, so its start-up and I/O figures are many times slower than "
-                         "a real VM's, and its CPU figure shows how well QEMU translates this one loop, not what a VM "
-                         "costs. Fix: run on a host where KVM works (bare metal, or a VM with nested virtualisation).",
+            out.append(t.text("warnings.tcg",
                          name=name))
     out += host_noise_warnings(meta, t)
-    skipped: dict[tuple[str, str, str], list[str]] = {}  # one line per runtime and reason, however many scenarios
+    # one line per runtime and reason, however many scenarios; a reason is a Message, or text in older sessions
+    skipped: dict[tuple[str, Message | str, Message | str], list[str]] = {}
     for skip in data.skips:
-        skipped.setdefault((skip.runtime, skip.reason, skip.fix), []).append(skip.scenario)
+        skipped.setdefault((skip.runtime, skip.reason_message or skip.reason, skip.fix_message or skip.fix),
+                           []).append(skip.scenario)
     for (runtime, reason, fix), scenarios in skipped.items():
-        fix_text = t(" Fix: {fix}", fix=t.value(fix)) if fix else ""  # a fix is mostly a command
-        out.append(t("{runtime} did not run in {scenario}: {reason}.", runtime=runtime, scenario=", ".join(scenarios),
+        fix_text = t.text("warnings.fix", fix=t.value(fix)) if fix else ""  # a fix is mostly a command
+        out.append(t.text("warnings.skipped", runtime=runtime, scenario=", ".join(scenarios),
                      reason=t.stored(reason)) + fix_text)
     for row in failures(data).itertuples():
-        out.append(t("{runtime} failed {count} run(s) of {scenario}: {reason}", runtime=row.runtime, count=row.count,
-                     scenario=row.scenario, reason=t.stored(row.reason)))
+        out.append(t.text("warnings.failed", runtime=row.runtime, count=row.count,
+                     scenario=row.scenario, reason=t.stored(Message.from_json(row.message) or row.reason)))
     out += _statistics_warnings(data, summary, t)
     return out
 
@@ -74,22 +74,18 @@ def host_noise_warnings(meta: dict[str, str], t: Catalogue) -> list[str]:
     out = []
     governor = meta.get("cpu_governor", "n/a")
     if governor not in ("performance", "n/a"):
-        out.append(t("CPU frequency governor is '{governor}': timings may vary with clock changes; set it to "
-                     "'performance' (cpupower frequency-set -g performance).", governor=governor))
+        out.append(t.text("warnings.governor", governor=governor))
     cpus = _number(meta, "cpu_count") or 1.0
     other = _number(meta, "other_load_percent")
     load = _number(meta, "load_avg_1m")
     if (other is not None and other > OTHER_LOAD_PERCENT) or (other is None and load is not None
                                                               and load > LOAD_PER_CPU * cpus):
-        busy = t(", {p:.0f} % of the CPUs busy with other work just before the first run", p=other) \
+        busy = t.text("warnings.other_load_busy", p=other) \
             if other is not None else ""
-        out.append(t("Other work was running: the load average was {load} on {cpus:.0f} CPUs when the session "
-                     "started{busy}, so runs competed for the CPU. Close other programs (and stop other benchmarks) "
-                     "and run again.", load=localize(meta.get("load_avg_1m", "?"), t.lang), cpus=cpus, busy=busy))
+        out.append(t.text("warnings.other_load", load=localize(meta.get("load_avg_1m", "?"), t.lang), cpus=cpus, busy=busy))
     steal = _number(meta, "cpu_steal_percent")
     if steal is not None and steal > STEAL_PERCENT:
-        out.append(t("The hypervisor under this host took {steal:.1f} % of its CPU time (steal time) during the "
-                     "session: other guests on the same machine slowed the runs. Run on bare metal or a quieter host.",
+        out.append(t.text("warnings.steal",
                      steal=steal))
     return out
 
@@ -107,11 +103,10 @@ def _statistics_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue)
         few = sorted({(r.runtime, r.n) for r in rows.itertuples() if r.n < MIN_REPETITIONS})
         if few and not data.info.quick:
             which = ", ".join(f"{runtime} ({n})" for runtime, n in few)
-            out.append(t("{scenario}: few runs for {which}; use --repetitions {n} or more.",
+            out.append(t.text("warnings.few_runs",
                          scenario=scenario.name, which=which, n=MIN_REPETITIONS * 2))
         noisy = [f"{r.runtime} · {t(metric(r.metric).label)} ({r.relative_iqr:.0%})"
                  for r in rows.itertuples() if r.n >= MIN_REPETITIONS and r.relative_iqr > HIGH_SPREAD]
         if noisy:
-            out.append(t("{scenario}: high spread (IQR as a share of the median) for {which}; close other programs, "
-                         "fix the CPU governor, or add repetitions.", scenario=scenario.name, which="; ".join(noisy)))
+            out.append(t.text("warnings.high_spread", scenario=scenario.name, which="; ".join(noisy)))
     return out

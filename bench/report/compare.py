@@ -20,7 +20,6 @@ from bench.results import SessionData
 from bench.stats import mann_whitney_p
 
 ALPHA = 0.05
-INSTANCES = "instances_count"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,12 +57,8 @@ class Change:
 
 def _groups(data: SessionData) -> dict[tuple[str, str, str, int | None], list[float]]:
     """(scenario, metric, runtime, N) → measured values, N from each run's instance count where there is one."""
-    samples = data.samples
-    counts = samples[samples["metric"] == INSTANCES][["scenario", "runtime", "iteration", "value"]]
-    counts = counts.rename(columns={"value": "instances"})
-    figures = samples[samples["metric"] != INSTANCES]
-    merged = figures.merge(counts, on=["scenario", "runtime", "iteration"], how="left")
-    merged["instances"] = merged["instances"].fillna(-1).astype(int)
+    merged = data.samples.copy()
+    merged["instances"] = pd.to_numeric(merged["instances"]).fillna(-1).astype(int)  # -1: not a density run
     out: dict[tuple[str, str, str, int | None], list[float]] = {}
     for (scenario, name, runtime, n), group in merged.groupby(["scenario", "metric", "runtime", "instances"], sort=False):
         out[(scenario, name, runtime, None if n < 0 else int(n))] = group["value"].tolist()

@@ -4,7 +4,8 @@
   runtimes, skips, every run and every sample), readable back with
   ``session_from_json``, so an export is a portable copy of a session;
 - ``csv``: one row per measured sample (session, scenario, runtime,
-  iteration, metric, unit, value), for a spreadsheet or pandas;
+  iteration, kind — measured or setup —, instances — a density run's N,
+  else empty —, metric, unit, value), for a spreadsheet or pandas;
 - ``pytest-benchmark``: the JSON file ``pytest-benchmark compare`` reads
   (``pytest_benchmark/storage/file.py``): one benchmark per scenario,
   runtime and timing figure, named ``<scenario>[<runtime>-<figure>]`` and
@@ -27,6 +28,7 @@ from pytest_benchmark.stats import Stats
 from bench.errors import UsageError
 from bench.metrics import metric
 from bench.results import RuntimeInfo, ScenarioInfo, SessionData, SessionInfo, Skip
+from runtimes.kernel.messages import Message
 
 FORMATS = ("json", "csv", "pytest-benchmark")
 JSON_FORMAT, JSON_VERSION = "isobench-session", 1
@@ -73,12 +75,53 @@ def session_from_json(text: str) -> SessionData:
                          "export it again with this isobench")
     scenarios = [ScenarioInfo(**{**s, "args": tuple(s["args"]), "metrics": tuple(s["metrics"])})
                  for s in body["scenarios"]]
-    runs = pd.DataFrame(body["runs"], columns=["scenario", "runtime", "iteration", "warmup", "ok", "error"])
-    samples = pd.DataFrame(body["samples"], columns=["scenario", "runtime", "iteration", "metric", "value"])
+    runs = pd.DataFrame(body["runs"], columns=["scenario", "runtime", "iteration", "kind", "instances", "warmup", "ok",
+                                               "error", "error_message"]).fillna({"error_message": ""})
+    samples = pd.DataFrame(body["samples"], columns=["scenario", "runtime", "iteration", "kind", "instances", "metric",
+                                                     "value"])
     samples["value"] = samples["value"].astype(float)
+    if runs["kind"].isna().any() or samples["kind"].isna().any():
+        runs, samples = _kinds_of_older_export(runs, samples)
+    for frame in (runs, samples):  # as the store gives it: a whole number, <NA> where a run held no count
+        frame["instances"] = pd.to_numeric(frame["instances"]).astype("Int64")
     return SessionData(info=SessionInfo(**body["session"]), scenarios=scenarios, samples=samples, runs=runs,
-                       skips=[Skip(**s) for s in body["skips"]],
-                       runtimes={r["name"]: RuntimeInfo(**r) for r in body["runtimes"]})
+                       skips=[Skip(**{**s, **_messages(s, "reason_message", "fix_message")}) for s in body["skips"]],
+                       runtimes={r["name"]: RuntimeInfo(**{**r, "notes": {k: Message.from_data(v)
+                                                                         for k, v in r.get("notes", {}).items()}})
+                                 for r in body["runtimes"]})
+
+
+def _kinds_of_older_export(runs: pd.DataFrame, samples: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An export made before runs said their kind: the same reading as the store's migration to schema 3.
+
+    Iteration -1 marked a setup run (now numbered 0); the ``instances_count``
+    figure carried a density run's N (matched to its measured run; a
+    warm-up's samples were never exported, so a warm-up's N stays unknown).
+    """
+    key = ["scenario", "runtime", "iteration"]
+    counts = (samples[samples["metric"] == "instances_count"][[*key, "value"]]
+              .drop_duplicates(key).set_index(key)["value"])
+
+    def n_of(frame: pd.DataFrame) -> pd.Series:
+        found = frame.set_index(key).index.map(lambda k: counts.get(k, float("nan")))
+        return pd.Series(found, index=frame.index, dtype=float).where(frame["kind"] == "measured")
+
+    runs = runs.assign(kind=runs["kind"].fillna(pd.Series("measured", index=runs.index)
+                                                .mask(runs["warmup"].astype(bool), "warmup")
+                                                .mask(runs["iteration"] == -1, "setup")))
+    runs = runs.assign(instances=runs["instances"].fillna(n_of(runs)))
+    samples = samples[samples["metric"] != "instances_count"].reset_index(drop=True)
+    samples = samples.assign(kind=samples["kind"].fillna(pd.Series("measured", index=samples.index)
+                                                         .mask(samples["iteration"] == -1, "setup")))
+    samples = samples.assign(instances=samples["instances"].fillna(n_of(samples)))
+    runs.loc[runs["kind"] == "setup", "iteration"] = 0
+    samples.loc[samples["kind"] == "setup", "iteration"] = 0
+    return runs, samples
+
+
+def _messages(row: dict, *keys: str) -> dict[str, Message | None]:
+    """The messages of an exported row (written by dataclasses.asdict as {code, fields}); None where absent."""
+    return {k: Message.from_data(row[k]) if row.get(k) else None for k in keys}
 
 
 def to_csv(data: SessionData) -> str:
@@ -86,7 +129,7 @@ def to_csv(data: SessionData) -> str:
     rows.insert(0, "session", data.info.id)
     rows["unit"] = rows["metric"].map(lambda name: metric(name).unit)
     out = io.StringIO()
-    rows[["session", "scenario", "runtime", "iteration", "metric", "unit", "value"]].to_csv(
+    rows[["session", "scenario", "runtime", "iteration", "kind", "instances", "metric", "unit", "value"]].to_csv(
         out, index=False, float_format="%.17g")
     return out.getvalue()
 

@@ -21,6 +21,12 @@ from bench.errors import UsageError
 from bench.metrics import localize
 from bench.report.catalogue_es import ES
 from bench.report.catalogue_es_patterns import ES_PATTERNS
+from bench.report.texts import TEXTS
+from markupsafe import Markup
+from bench.report.messages_es import ES_MESSAGES
+from runtimes.kernel.messages import ENGLISH, Field, Message
+
+import bench.messages  # noqa: F401,E402  (registers the harness's codes in ENGLISH)
 
 LANGS = ("en", "es")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")  # as the code writes one: 2.50, 1,024, 10
@@ -59,21 +65,39 @@ class Catalogue:
             return template
         return template.format(**{k: _Number(v, self.lang) if isinstance(v, float) else v for k, v in fields.items()})
 
-    def value(self, stored: str) -> str:
+    def value(self, stored: str | Message) -> str:
         """A stored value (host metadata, a tool's version): its translation when the catalogue has one, else as stored.
 
         Most values (a kernel version, a CPU model) are not words of any language,
-        so one without a translation is not counted as missing.
+        so one without a translation is not counted as missing. A message (a
+        fix, a tool's note) is written in this language.
         """
+        if isinstance(stored, Message):
+            return self.message(stored)
         spanish = self._spanish(stored) if self.lang == "es" else None
         return stored if spanish is None else spanish
 
-    def stored(self, text: str) -> str:
-        """Free text stored in English, values filled in (a skip's reason, a run's error): in Spanish, else as stored.
+    def message(self, message: Message) -> str:
+        """A message (a code and its fields) written in this language; a code without Spanish counts as missing."""
+        if self.lang == "en":
+            return message.render(ENGLISH, self._number)
+        return message.render(ES_MESSAGES, self._number, lambda code: self.missing.add(f"message code {code}"))
+
+    def _number(self, value: Field) -> object:
+        return _Number(value, self.lang) if isinstance(value, float) else value
+
+    def stored(self, text: str | Message) -> str:
+        """A skip's reason, a run's error: a message in this language; old sessions' English text in Spanish, else as stored.
+
+        Sessions stored before messages were data hold only English text: it is
+        matched against the old table of patterns (``catalogue_es_patterns``),
+        kept for them alone.
 
         Unlike a ``value``, it is a sentence, so one without a translation is
         counted as missing, as the report's own text is.
         """
+        if isinstance(text, Message):
+            return self.message(text)
         if self.lang != "es" or not text:
             return text
         spanish = self._spanish(text)
@@ -99,6 +123,17 @@ class Catalogue:
         if _NUMBER.fullmatch(part):
             return localize(part, self.lang)
         return self.value(part)
+
+    def text(self, code: str, **fields: object) -> str:
+        """The report's own text ``code`` (bench.report.texts) in this language, fields filled in, as plain text."""
+        return TEXTS[code].get(self.lang).format(**self._localized(fields))
+
+    def html(self, code: str, **fields: object) -> Markup:
+        """The same, kept as the trusted HTML it holds (``<b>``, ``<code>``), with every field escaped."""
+        return Markup(TEXTS[code].get(self.lang)).format(**self._localized(fields))
+
+    def _localized(self, fields: dict[str, object]) -> dict[str, object]:
+        return {k: _Number(v, self.lang) if isinstance(v, float) else v for k, v in fields.items()}
 
     def pick(self, english: str, spanish: str) -> str:
         """Stored text with its own translation: the Spanish when asked for and present."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 
 from bench.metrics import format_ratio, metric
-from bench.report.context import ReportContext, chart_of, escape as _e
+from bench.report.context import ReportContext, chart_of
 from bench.report.scorecard import scores
+from bench.report.view import Cell, Paragraph, Row, Section, Table, TableBlock
 
 
 def _median(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, float]:
@@ -35,26 +36,25 @@ def io_speed(ctx: ReportContext) -> dict[str, float]:
     return out
 
 
-def overview_table(ctx: ReportContext) -> str:
+def overview_table(ctx: ReportContext) -> Section:
+    """The first screen's section: its table (medians, I/O speed, isolation score) and how to read it."""
     t = ctx.t
     ready = _median(ctx, "startup", "ready_s")
     memory = _median(ctx, "memory", "host_pss_bytes")
     io = io_speed(ctx)
     iso = scores(ctx.data.samples)
-    dash = '<span class="muted">–</span>'
+    dash = Cell(notes=("–",), flags=frozenset({"not_measured"}))
     rows = []
     for r in ctx.order:
-        cells = [
-            metric("ready_s").format(ready[r], lang=t.lang) if r in ready else dash,
-            metric("host_pss_bytes").format(memory[r], lang=t.lang) if r in memory else dash,
-            format_ratio(io[r], t.lang) if r in io else dash,
-            iso[r].format() if r in iso else dash,
-        ]
-        rows.append(f"<tr><td>{_e(r)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = (f"<tr><th>{t('runtime')}</th><th>{t('start-up (launch → READY)')}</th>"
-            f"<th>{t('memory per instance (host PSS)')}</th><th>{t('I/O speed vs native')}</th>"
-            f"<th>{t('isolation checks passed')}</th></tr>")
-    return (f'<section id="overview"><h2>{t("The session at a glance")}</h2>'
-            f'<table class="overview">{head}{"".join(rows)}</table>'
-            f'<p class="sub">{t("Medians of this session. I/O: the geometric mean over the I/O figures of each one’s speed relative to native (1× = native, 0.5× = half its speed). Isolation: checks blocked in every run, of those run. – : not measured in this session.")}</p>'
-            "</section>")
+        rows.append(Row((
+            Cell(r),
+            Cell(metric("ready_s").format(ready[r], lang=t.lang), value=ready[r], unit="s") if r in ready else dash,
+            Cell(metric("host_pss_bytes").format(memory[r], lang=t.lang), value=memory[r], unit="bytes")
+            if r in memory else dash,
+            Cell(format_ratio(io[r], t.lang), value=io[r], unit="×") if r in io else dash,
+            Cell(iso[r].format(), value=iso[r].passed) if r in iso else dash)))
+    head = tuple(Cell(t.text(code), header=True) for code in (
+        "overview.runtime", "overview.startup", "overview.memory", "overview.io", "overview.isolation"))
+    return Section("overview", t.text("overview.heading"), (
+        TableBlock(Table("overview", head, tuple(rows))),
+        Paragraph(t.text("overview.note"), css="sub")), template="overview")

@@ -15,7 +15,8 @@ import dataclasses
 import pandas as pd
 
 from bench.metrics import ISOLATION_BY_METRIC, ISOLATION_GROUPS, metric
-from bench.report.context import ReportContext, escape as _e
+from bench.report.context import ReportContext
+from bench.report.view import Cell, Row, Table
 
 PREFIX, SUFFIX = "iso_", "_blocked"
 
@@ -48,15 +49,15 @@ def scores(samples: pd.DataFrame) -> dict[str, Score]:
     return {r: Score(int((shares[r] == 1.0).sum()), int(shares[r].notna().sum())) for r in shares.columns}
 
 
-def _cell(share: float, ctx: ReportContext) -> str:
+def _cell(share: float, ctx: ReportContext) -> Cell:
     t = ctx.t
     if pd.isna(share):
-        return f'<td class="sc-none">{t("not run")}</td>'
+        return Cell(t.text("scorecard.not_run"), css="sc-none", flags=frozenset({"not_run"}))
     if share == 1.0:
-        return f'<td class="sc-pass">✔ {t("isolated")}</td>'
+        return Cell(f'✔ {t.text("scorecard.isolated")}', css="sc-pass", value=share, flags=frozenset({"passed"}))
     if share == 0.0:
-        return f'<td class="sc-fail">✘ {t("not isolated")}</td>'
-    return f'<td class="sc-mixed">~ {t("blocked in {p:.0%} of runs", p=share)}</td>'
+        return Cell(f'✘ {t.text("scorecard.not_isolated")}', css="sc-fail", value=share, flags=frozenset({"failed"}))
+    return Cell(f'~ {t.text("scorecard.mixed", p=share)}', css="sc-mixed", value=share, flags=frozenset({"mixed"}))
 
 
 def _group_rank(metric_name: str) -> int:
@@ -65,34 +66,33 @@ def _group_rank(metric_name: str) -> int:
     return ISOLATION_GROUPS.index(known.group) if known else len(ISOLATION_GROUPS)
 
 
-def _row_title(metric_name: str, ctx: ReportContext) -> str:
+def _row_title(metric_name: str, ctx: ReportContext) -> Cell:
     """What is tried; then the attack it stands for, which opens (<details>) on the one-sentence explanation."""
     t, m = ctx.t, metric(metric_name)
     known = ISOLATION_BY_METRIC.get(metric_name)
     if known is None:
-        return _e(t(m.label)) + (f'<br><span class="muted">{_e(t(m.description))}</span>' if m.description else "")
-    return (f'{_e(t(known.label))} <details class="sc-why"><summary>{_e(t(known.stands_for))}</summary>'
-            f"{_e(t(known.teaches))}</details>")
+        return Cell(t(m.label), notes=(t(m.description),) if m.description else (), stacked=True)
+    return Cell(t(known.label), why=(t(known.stands_for), t(known.teaches)))
 
 
-def scorecard_table(samples: pd.DataFrame, order: list[str], ctx: ReportContext, checks: tuple[str, ...] = ()) -> str:
-    """The coloured table, rows in the order of ``checks`` (the scenario's), or "" when no check was recorded."""
+def scorecard_table(samples: pd.DataFrame, order: list[str], ctx: ReportContext, checks: tuple[str, ...] = ()) -> Table | None:
+    """The coloured table, rows in the order of ``checks`` (the scenario's), or None when no check was recorded."""
     shares = blocked_shares(samples)
     if shares.empty:
-        return ""
+        return None
     rank = {name: i for i, name in enumerate(checks)}
     shares = shares.loc[sorted(shares.index, key=lambda name: (_group_rank(name), rank.get(name, len(rank)), name))]
     runtimes = [r for r in order if r in shares.columns]
     t = ctx.t
-    head = f"<tr><th>{t('check')}</th>" + "".join(f"<th>{_e(r)}</th>" for r in runtimes) + "</tr>"
+    head = (Cell(t.text("scorecard.check"), header=True), *(Cell(r, header=True) for r in runtimes))
     body, group = [], None
     for check in shares.index:
         known = ISOLATION_BY_METRIC.get(check)
         if known and known.group != group:
             group = known.group
-            body.append(f'<tr class="sc-group"><th colspan="{len(runtimes) + 1}">{_e(t(group))}</th></tr>')
-        body.append(f"<tr><td>{_row_title(check, ctx)}</td>"
-                    + "".join(_cell(shares.at[check, r], ctx) for r in runtimes) + "</tr>")
+            body.append(Row((Cell(t(group), header=True, colspan=len(runtimes) + 1),), css="sc-group"))
+        body.append(Row((_row_title(check, ctx), *(_cell(shares.at[check, r], ctx) for r in runtimes))))
     score = scores(samples)
-    foot = (f"<tr><th>{t('score')}</th>" + "".join(f"<th>{score[r].format()}</th>" for r in runtimes) + "</tr>")
-    return f'<table class="scorecard">{head}{"".join(body)}{foot}</table>'
+    foot = Row((Cell(t.text("scorecard.score"), header=True),
+                *(Cell(score[r].format(), header=True, value=score[r].passed) for r in runtimes)))
+    return Table("scorecard", head, tuple(body), foot)

@@ -5,7 +5,10 @@ report``: ``SessionSet`` opens each, picks the sessions asked for (or each
 store's newest), and ``SessionSet.side_by_side`` relabels every runtime as
 ``runtime · session`` so two hosts or two sessions share each chart, with
 every ratio still taken against its own session's native baseline. Labels are the
-hostnames when every session comes from another host, else A, B, C….
+hostnames when every session comes from another host, else A, B, C…. The
+labels are for the reader: every merged frame also carries ``session`` and
+``base_runtime`` columns, which code reads (``baseline_of``) instead of
+taking labels apart.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ import pandas as pd
 from bench import metadata as md
 from bench.errors import UsageError
 from bench.report.summary import runtime_order, summary_table
-from bench.results import SessionData, Skip
+from bench.results import SessionData
 from bench.store import Store
+from runtimes import BASELINE
 
 
 @dataclasses.dataclass
@@ -62,9 +66,25 @@ def _labels(datas: Sequence[SessionData]) -> list[str]:
 
 
 def _relabel(frame: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The frame with its runtimes labelled ``runtime · label``, and which session and runtime each row is."""
     frame = frame.copy()
+    frame["session"], frame["base_runtime"] = label, frame["runtime"]
     frame["runtime"] = frame["runtime"] + f" · {label}"
     return frame
+
+
+def baseline_of(frame: pd.DataFrame) -> dict[str, str]:
+    """Each runtime of a frame → its own session's baseline, as the frame names both ("box · A" → "native · A").
+
+    A frame of one session maps every runtime to the baseline. In a merged
+    one (``SessionSet.side_by_side``), a session whose baseline did not run
+    maps to "" (no ratio).
+    """
+    if "session" not in frame:
+        return {r: BASELINE for r in frame["runtime"].unique()}
+    pairs = frame[["runtime", "session", "base_runtime"]].drop_duplicates()
+    natives = {session: r for r, session, base in pairs.itertuples(index=False) if base == BASELINE}
+    return {r: natives.get(session, "") for r, session, _ in pairs.itertuples(index=False)}
 
 
 @dataclasses.dataclass
@@ -93,7 +113,7 @@ class SessionSet:
             samples.append(_relabel(d.samples, side.label))
             runs.append(_relabel(d.runs, side.label))
             summaries.append(_relabel(summary_table(d), side.label))
-            skips += [Skip(s.scenario, f"{s.runtime} · {side.label}", s.reason, s.fix) for s in d.skips]
+            skips += [dataclasses.replace(s, runtime=f"{s.runtime} · {side.label}") for s in d.skips]
             runtimes |= {f"{n} · {side.label}": dataclasses.replace(i, name=f"{n} · {side.label}")
                          for n, i in d.runtimes.items()}
         scenarios = list({s.name: s for side in reversed(self.sides) for s in side.data.scenarios}.values())
@@ -106,4 +126,4 @@ class SessionSet:
         return merged, pd.concat(summaries, ignore_index=True), order
 
 
-__all__ = ["SessionSet", "Side", "load_sessions"]
+__all__ = ["SessionSet", "Side", "baseline_of", "load_sessions"]

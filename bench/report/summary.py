@@ -54,6 +54,10 @@ def failures(data: SessionData) -> pd.DataFrame:
     """Failed measured runs, counted per scenario and runtime, with the first reason."""
     failed = data.runs[(data.runs["ok"] == 0) & (data.runs["warmup"] == 0)]
     if failed.empty:
-        return pd.DataFrame(columns=["scenario", "runtime", "count", "reason"])
-    return (failed.groupby(["scenario", "runtime"], sort=False)
-            .agg(count=("error", "size"), reason=("error", "first")).reset_index())
+        return pd.DataFrame(columns=["scenario", "runtime", "count", "reason", "message"])
+    if "error_message" not in failed:  # a session read from an export made before messages were data
+        failed = failed.assign(error_message="")
+    # message: the first reason as data (JSON, runtimes/kernel/messages.py); "" when only its text was stored
+    return (failed.assign(error_message=failed["error_message"].fillna(""))
+            .groupby(["scenario", "runtime"], sort=False)
+            .agg(count=("error", "size"), reason=("error", "first"), message=("error_message", "first")).reset_index())

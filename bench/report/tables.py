@@ -13,39 +13,43 @@ import math
 import pandas as pd
 
 from bench.metrics import format_ratio, localize, metric
-from bench.report.context import ReportContext, escape as _e
+from bench.report.context import ReportContext
+from bench.report.view import Cell, Row, Table
 from runtimes import BASELINE
 
 
-def ratio_cell(row: pd.Series, ctx: ReportContext) -> str:
+def ratio_cell(row: pd.Series, ctx: ReportContext) -> Cell:
     t = ctx.t
     if row["is_baseline"]:
-        return t("1× (baseline)")
+        return Cell(t.text("table.baseline"), value=1.0, flags=frozenset({"baseline"}))
     if math.isnan(row["ratio"]):
-        why = t("{b} is 0", b=BASELINE) if row["baseline_zero"] else t("no {b} figure", b=BASELINE)
-        return f'<span class="muted">– ({why})</span>'
+        why = t.text("table.baseline_zero", b=BASELINE) if row["baseline_zero"] else t.text("table.no_baseline", b=BASELINE)
+        return Cell(notes=(f"– ({why})",), flags=frozenset({"no_baseline"}))
     spread = localize(f"{row['ratio_spread']:.2f}", t.lang)
     text = f"{format_ratio(row['ratio'], t.lang)} ± {spread}"
     if row["significant"] is False:
-        text += f' <span class="muted">({t("not significant")})</span>'
-    return text
+        return Cell(text, notes=(f"({t.text('table.not_significant')})",), value=row["ratio"],
+                    flags=frozenset({"not_significant"}))
+    return Cell(text, value=row["ratio"])
 
 
-def metric_table(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> str:
+def metric_table(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> Table:
     t = ctx.t
     m = metric(metric_name)
-    unit = _e(m.display_unit)
-    head = (f"<tr><th>{t('runtime')}</th><th>{t('median')} ({unit})</th><th>IQR ({unit})</th>"
-            f"<th>{t('min – max')} ({unit})</th><th>{t('runs')}</th><th>{t('outliers')}</th>"
-            f"<th>{t('vs {b}', b=BASELINE)}</th></tr>")
+    unit = m.display_unit
+    head = tuple(Cell(text, header=True) for text in (
+        t.text("table.runtime"), f"{t.text('table.median')} ({unit})", f"IQR ({unit})",
+        f"{t.text('table.min_max')} ({unit})", t.text("table.runs"), t.text("table.outliers"),
+        t.text("table.vs", b=BASELINE)))
     body = []
     for _, r in rows.iterrows():
         f = functools.partial(m.format, unit=False, lang=t.lang)
-        body.append(
-            f"<tr><td>{_e(r['runtime'])}</td><td>{f(r['median'])}</td><td>{f(r['iqr'])}</td>"
-            f"<td>{f(r['min'])} – {f(r['max'])}</td><td>{r['n']}</td><td>{r['outliers']}</td>"
-            f"<td>{ratio_cell(r, ctx)}</td></tr>")
-    return f'<table class="figures">{head}{"".join(body)}</table>'
+        body.append(Row((
+            Cell(r["runtime"]), Cell(f(r["median"]), value=r["median"], unit=m.unit),
+            Cell(f(r["iqr"]), value=r["iqr"], unit=m.unit),
+            Cell(f"{f(r['min'])} – {f(r['max'])}", unit=m.unit),
+            Cell(str(r["n"]), value=r["n"]), Cell(str(r["outliers"]), value=r["outliers"]), ratio_cell(r, ctx))))
+    return Table("figures", head, tuple(body))
 
 
 def headline(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> str:
@@ -57,4 +61,4 @@ def headline(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> str:
         if not r["is_baseline"] and not math.isnan(r["ratio"]):
             part += f" ({format_ratio(r['ratio'], ctx.t.lang)} {BASELINE})"
         parts.append(part)
-    return ctx.t("Median {label}: {parts}.", label=ctx.t(m.label), parts="; ".join(parts))
+    return ctx.t.text("scenario.headline", label=ctx.t(m.label), parts="; ".join(parts))

@@ -36,7 +36,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from runtimes.box import linux, network, rootfs, seccomp, security, user
+from runtimes.box import user
+from runtimes.kernel import linux, network, rootfs, seccomp, security
 
 
 @dataclasses.dataclass(frozen=True)

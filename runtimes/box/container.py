@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
-import functools
 import os
 import re
 import shutil
@@ -28,40 +26,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes._wait import exit_code
-from runtimes.base import Limits
-from runtimes.box import cgroups, linux, seccomp, security, user
+from runtimes.kernel.limits import Limits  # not runtimes.base: `box run` needs none of the harness interface
+from runtimes.box import user
+from runtimes.kernel import cgroups, linux, seccomp, security
 from runtimes.box.contain import ContainPlan, Volume, contain
 from runtimes.box.errors import BoxError, Conflict, NoSuchContainer
 from runtimes.box.images import ImageStore, private_directory
 from runtimes.box.names import random_name
-from runtimes.box.state import (Config, State, Status, is_running, load_config, load_state, now, process_start_time,
-                                 save_config, save_state)
-from runtimes.build import compile_static
+from runtimes.box.state import Config, State, Status, load_config, load_state, save_config, save_state
+from runtimes.kernel.process import is_running, now, process_start_time
+from runtimes.kernel.init import DEFAULT_PATH, sealed_init
 
-INIT_SOURCE = Path(__file__).resolve().parent / "init.c"
-DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$")  # Docker's container-name rule
-
-
-@functools.cache
-def sealed_init() -> int:
-    """box-init, copied once per process into a sealed memfd that every container is exec'd from.
-
-    A container's root can open /proc/PID/exe of a process running box's
-    binary; were that the host's file, it could rewrite box-init for every
-    container that starts after it (CVE-2019-5736, runc's /proc/self/exe).
-    A memfd sealed against writing, growing and shrinking (memfd_create(2),
-    F_ADD_SEALS in fcntl(2)) has nothing of the host's to rewrite. One copy
-    of ~0.8 MB per process: about 0.2 ms.
-    """
-    fd = os.memfd_create("box-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    with open(compile_static(INIT_SOURCE, "box-init"), "rb") as binary:
-        size = os.fstat(binary.fileno()).st_size
-        copied = 0
-        while copied < size:
-            copied += os.sendfile(fd, binary.fileno(), copied, size - copied)
-    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE)
-    return fd
 
 
 def root_dir() -> Path:

@@ -7,11 +7,11 @@ when the command cannot be run, 127 when it cannot be found.
 
 from __future__ import annotations
 
-from bench.errors import BenchError
+from runtimes.kernel.errors import SetupError
 
 
-class BoxError(BenchError):
-    exit_code = 125
+class BoxError(SetupError):
+    pass
 
 
 class NoSuchImage(BoxError):

@@ -20,23 +20,24 @@ directory is named by the sha256 of the uncompressed tar, the config's
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import fcntl
 import functools
-import hashlib
 import io
 import json
 import os
 import re
-import shutil
-import tarfile
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from runtimes.box import reference
 from runtimes.box.errors import BoxError, Conflict, NoSuchImage
+
+# hashlib, tarfile, tempfile, shutil and datetime are imported where an image is written or removed:
+# `box run` of a stored image only reads JSON, and each of them would add to its start-up.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import tarfile
 
 MEDIA_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MEDIA_CONFIG = "application/vnd.oci.image.config.v1+json"
@@ -82,6 +83,8 @@ class Image:
 
 
 def _sha256(data: bytes) -> str:
+    import hashlib
+
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
@@ -91,6 +94,8 @@ def _hex(digest: str) -> str:
 
 def tar_directory(source: Path) -> bytes:
     """One layer holding the directory tree ``source``, in name order (numeric owners kept)."""
+    import tarfile
+
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for entry in sorted(source.rglob("*")):
@@ -191,6 +196,9 @@ class ImageStore:
 
         The uncompressed tar must hash to ``diff_id``, the config's word for it.
         """
+        import shutil
+        import tempfile
+
         from runtimes.box import layers  # only when unpacking: not on `box run`'s path
 
         staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=self.layers))
@@ -209,6 +217,8 @@ class ImageStore:
         target = self.layer_dir(diff_id)
         if target.is_dir():
             return
+        import shutil
+
         staging = self.unpack_aside(self.blob_path(blob_digest or diff_id), diff_id)
         try:
             staging.rename(target)
@@ -219,6 +229,8 @@ class ImageStore:
     def import_rootfs(self, source: Path, ref: str, cmd: list[str] | None = None,
                       labels: dict[str, str] | None = None) -> Image:
         """Make an image of one layer from a directory or a tarball (``box import``)."""
+        import datetime as dt
+
         repository, tag = parse_reference(ref)
         if source.is_dir():
             layer = tar_directory(source)
@@ -332,6 +344,8 @@ class ImageStore:
             return self._delete_unreachable(index)
 
     def _delete_unreachable(self, index: dict) -> list[str]:
+        import shutil
+
         live: set[str] = set()
         for descriptor in index["manifests"]:
             manifest = json.loads(self.blob(descriptor["digest"]))
@@ -357,6 +371,8 @@ def _matches(image: Image, wanted: reference.Reference) -> bool:
 
 def _read_tarball(path: Path) -> bytes:
     """An uncompressed tar of the tarball's content (gzip'd input is decompressed)."""
+    import tarfile
+
     try:
         with tarfile.open(path) as archive:  # detects gzip / bzip2 / xz
             buffer = io.BytesIO()

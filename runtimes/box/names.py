@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import random
+import os
 
 _ADJECTIVES = ("brave", "calm", "clever", "eager", "gentle", "happy", "jolly", "keen", "lucid", "merry",
                "nimble", "proud", "quiet", "sharp", "swift", "tidy", "vivid", "witty", "young", "zen")
@@ -13,10 +13,15 @@ _PIONEERS = ("joy", "kamp", "watson", "price", "tucker", "menage", "biederman", 
 
 
 def random_name(taken: set[str], salt: bool = False) -> str:
-    """An adjective_pioneer name not in ``taken``; ``salt`` adds digits once the pairs run short."""
+    """An adjective_pioneer name not in ``taken``; ``salt`` adds digits once the pairs run short.
+
+    Drawn from os.urandom rather than the random module, whose import (and
+    seeding) would add a millisecond to every `box run` that names no container.
+    """
     while True:
-        name = f"{random.choice(_ADJECTIVES)}_{random.choice(_PIONEERS)}"
+        pick = int.from_bytes(os.urandom(8), "little")
+        name = f"{_ADJECTIVES[pick % len(_ADJECTIVES)]}_{_PIONEERS[pick // 256 % len(_PIONEERS)]}"
         if salt:
-            name += f"_{random.randrange(10**6)}"
+            name += f"_{pick // 65536 % 10**6}"
         if name not in taken:
             return name

@@ -12,17 +12,18 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import time
 from pathlib import Path
 
 import psutil
 
 from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan, Runtime
-from runtimes.box import cgroups, seccomp
+from runtimes.kernel import cgroups, seccomp
+from runtimes.kernel.messages import Message, message_of, say
 from runtimes.box.container import Container, Engine, Started, root_dir
 from runtimes.box.errors import BoxError, NoSuchImage
-from runtimes.box.state import Status, is_running, load_config, load_state
+from runtimes.box.state import Status, load_config, load_state
+from runtimes.kernel.process import age_s, is_running, parent_pid
 
 SUITE_IMAGE = "isobench:latest"
 DIGEST_LABEL = "org.isobench.image.digest"
@@ -49,10 +50,10 @@ class BoxInstance(ForkedInstance):
         except ProcessLookupError:
             pass
 
-    def _exited_early_message(self, status: int) -> str:
+    def _exited_early_message(self, status: int) -> Message:
         setup = self._started.setup_error()
         if setup:
-            return f"box: container setup failed: {setup}"
+            return say("box.setup-failed", said=setup)
         return super()._exited_early_message(status)
 
     @property
@@ -85,13 +86,6 @@ class BoxInstance(ForkedInstance):
         self._engine.remove(self._container, force=True)
 
 
-def age_s(path: Path) -> float:
-    try:
-        return time.time() - path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
 def _is_orphan(directory: Path) -> bool:
     """A `--rm` container whose process is gone (or a directory a killed `create` left without its config)."""
     if not (directory / "config.json").exists():
@@ -118,14 +112,6 @@ def _is_orphan(directory: Path) -> bool:
     return not config.detach and parent_pid(st.pid) == 1
 
 
-def parent_pid(pid: int) -> int | None:
-    """Field 4 of /proc/PID/stat (proc(5)), or None if the process is gone."""
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 def _remove_directory(engine: Engine, directory: Path) -> None:
     try:
         engine.remove(engine.get(directory.name), force=True)
@@ -145,15 +131,15 @@ class BoxRuntime(Runtime):
     @classmethod
     def available(cls) -> Availability:
         if os.geteuid() != 0:
-            return Availability.no("box needs root for namespaces, mounts and cgroups", "run as root: sudo bench ...")
+            return Availability.no(say("box.needs-root"), say("fix.run-as-root"))
         if "overlay" not in Path("/proc/filesystems").read_text():
-            return Availability.no("the kernel has no OverlayFS", "sudo modprobe overlay")
+            return Availability.no(say("kernel.no-filesystem", filesystem="OverlayFS"), say("fix.modprobe", module="overlay"))
         try:
             cgroups.for_host("availability-check")
         except OSError as err:
-            return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+            return Availability.no(say("cgroups.unusable", reason=message_of(err)), say("fix.mount-cgroups"))
         if not seccomp.available():  # box refuses to start a container it cannot filter
-            return Availability.no("libseccomp's Python binding is missing", seccomp.FIX)
+            return Availability.no(say("seccomp.binding-missing"), say("fix.install-or-provision", package="python3-seccomp"))
         return Availability.yes()
 
     @classmethod
@@ -187,7 +173,7 @@ class BoxRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         return {"cgroup": cgroups.host_version(),
-                "seccomp": "libseccomp filter" if seccomp.available() else "none (python3-seccomp missing)"}
+                "seccomp": say("seccomp.filter") if seccomp.available() else say("seccomp.none")}
 
     def setup(self) -> None:
         self.engine = Engine()
@@ -200,8 +186,7 @@ class BoxRuntime(Runtime):
             self.engine.images.import_rootfs(self.image.rootfs, SUITE_IMAGE, labels={DIGEST_LABEL: self.image.digest})
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "engine"):
-            raise RuntimeError("use the box runtime inside `with` (setup imports the image)")
+        self.ensure_set_up()
         container = self.engine.create(SUITE_IMAGE, spec.argv, hostname=spec.hostname, limits=spec.limits,
                                        auto_remove=True)
         read_fd, write_fd = os.pipe()

@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import enum
 import json
 import os
 from pathlib import Path
 
-from runtimes.base import Limits
+from runtimes.kernel.limits import Limits
 
 
 class Status(enum.Enum):
@@ -64,10 +63,6 @@ class State:
     error: str = ""
 
 
-def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds")
-
-
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2))
@@ -98,23 +93,3 @@ def load_state(directory: Path) -> State:
     data = json.loads(path.read_text())
     data["status"] = Status(data["status"])
     return State(**data)
-
-
-def process_start_time(pid: int) -> int | None:
-    """Field 22 of /proc/PID/stat (proc(5)), or None if there is no such process."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rpartition(")")[2].split()[19])
-
-
-def is_running(pid: int, start: int) -> bool:
-    """Is ``pid`` still the process that started at ``start`` (no PID reuse), and not a zombie?"""
-    if pid <= 0 or process_start_time(pid) != start:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False

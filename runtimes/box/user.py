@@ -10,22 +10,14 @@ the user; the caller's own groups never reach the container.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
+
+from runtimes.kernel.security import ROOT, Identity
 
 MAX_ACCOUNT_FILE = 1 << 20  # an /etc/passwd larger than this is not one
 
 
-@dataclasses.dataclass(frozen=True)
-class Identity:
-    uid: int
-    gid: int
-    groups: tuple[int, ...] = ()
-    home: str = "/"
-
-
-ROOT = Identity(0, 0, (), "/root")
 
 
 def _account_file(path: str) -> list[list[str]]:

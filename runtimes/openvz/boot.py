@@ -12,7 +12,7 @@ it a *system* container is the end: it execs the CT's own ``/sbin/init``
                              host, which creates the veth pair in the new
                              network namespace *while* the steps below run;
 3. loopback up
-4. the disk                  a loop device for the CT's image (disk.attach),
+4. the disk                  a loop device for the CT's image (loop.attach),
                              mounted on $VZ_ROOT/root/<CTID> in this private
                              mount namespace only, nodev (device nodes on the
                              disk do nothing; /dev is ours);
@@ -41,8 +41,8 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from runtimes.box import linux, network, rootfs
-from runtimes.box.linux import MS_NODEV, MS_NOSUID
+from runtimes.kernel import linux, loop, network, rootfs
+from runtimes.kernel.linux import MS_NODEV, MS_NOSUID
 from runtimes.openvz import disk, security
 from runtimes.openvz.config import parse_hostname
 from runtimes.openvz.errors import BadInput
@@ -87,7 +87,7 @@ def bring_up_loopback(plan: BootPlan) -> None:
 
 def mount_disk(plan: BootPlan) -> None:
     rootfs.make_mounts_private()
-    fd, device = disk.attach(plan.image)
+    fd, device = loop.attach(plan.image)
     try:
         linux.mount(device, str(plan.mountpoint), "ext4", MS_NODEV)
     finally:

@@ -19,7 +19,7 @@ import sys
 
 import click
 
-from bench.errors import BenchError
+from runtimes.kernel.errors import BenchError
 from runtimes._wait import exit_code, wait_forwarding_signals
 from runtimes.openvz import config as conf
 from runtimes.openvz import net
@@ -201,7 +201,7 @@ def exec_(ctid, command):
 @click.argument("ctid", type=CTID)
 def enter(ctid):
     """An interactive root shell inside a running container (needs a terminal)."""
-    from runtimes.box import tty
+    from runtimes.kernel import tty
 
     if not os.isatty(0):
         raise BadInput("vz enter needs a terminal on its standard input; use vz exec to run commands")

@@ -34,8 +34,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from runtimes.box import linux
-from runtimes.box.state import now, process_start_time
+from runtimes.kernel import linux, loop
+from runtimes.kernel.process import now, process_start_time
 from runtimes.openvz import config as conf
 from runtimes.openvz import disk, join, net, resources, security, state
 from runtimes.openvz.boot import BootPlan, boot
@@ -242,8 +242,8 @@ class Engine:
             ct = self.get(ctid)
             if ct.running:
                 raise Conflict(f"CT {ctid} is running: stop it first (vz stop {ctid})")
-            for device in disk.loops_backed_by(self.image_path(ctid)):
-                disk.detach(device)
+            for device in loop.loops_backed_by(self.image_path(ctid)):
+                loop.detach(device)
             for path in (self.image_path(ctid), self.log_path(ctid), self.state_path(ctid), self.conf_path(ctid)):
                 path.unlink(missing_ok=True)
             with contextlib.suppress(FileNotFoundError):
@@ -399,9 +399,9 @@ class Engine:
             _kill_and_wait(run.pid, run.pid_start)
         net.remove(ctid)
         image = self.image_path(ctid)
-        if not _wait_until(lambda: not disk.loops_backed_by(image), DETACH_TIMEOUT_S):
-            for device in disk.loops_backed_by(image):
-                disk.detach(device)
+        if not _wait_until(lambda: not loop.loops_backed_by(image), DETACH_TIMEOUT_S):
+            for device in loop.loops_backed_by(image):
+                loop.detach(device)
         group = resources.cgroup(ctid)
         if group.exists():
             group.destroy()

@@ -7,7 +7,7 @@ line without a traceback. ``exit_code`` follows isobench's convention:
 
 from __future__ import annotations
 
-from bench.errors import BenchError
+from runtimes.kernel.errors import BenchError
 
 
 class VzError(BenchError):

@@ -19,13 +19,12 @@ of the caller's but stdin, stdout and stderr survives that exec (close_range(2))
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import functools
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from runtimes.box import linux
+from runtimes.kernel import linux
+from runtimes.kernel.init import sealed_init
 from runtimes.openvz import disk, security, state
 from runtimes.openvz.errors import BadInput, Conflict, VzError
 
@@ -53,7 +52,7 @@ def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], st
             tty: bool, env: dict[str, str]) -> Started:
     """Fork a child that joins the CT of ``init`` and execs box-init with ``argv``; returns at once."""
     program = security.seccomp_program()  # first: it refuses without libseccomp's binding, before anything is open
-    helper = _sealed_helper()
+    helper = sealed_init()
     pidfd = os.pidfd_open(init.pid)
     root_fd = linux.open_root(init.pid)
     error_r, error_w = os.pipe()
@@ -71,21 +70,6 @@ def exec_in(init: state.RunState, procs: Sequence[Path], argv: Sequence[str], st
         for fd in (pidfd, root_fd, error_w):
             os.close(fd)
     return Started(pid, error_r)
-
-
-@functools.cache
-def _sealed_helper() -> int:
-    """box-init in a sealed memfd, made once per process (close-on-exec: no CT process inherits it)."""
-    from runtimes.box.container import INIT_SOURCE
-    from runtimes.build import compile_static
-
-    data = compile_static(INIT_SOURCE, "box-init").read_bytes()
-    fd = os.memfd_create("box-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_SEAL)
-    return fd
 
 
 def _exec_child(procs: Sequence[Path], pidfd: int, root_fd: int, stdio: tuple[int, int, int], error_w: int,

@@ -23,8 +23,8 @@ config to the CT's group (box's managers, under the parent "vz"):
 from __future__ import annotations
 
 from runtimes.base import Limits
-from runtimes.box import cgroups, devices
-from runtimes.box.devices import DeviceRule
+from runtimes.kernel import cgroups, devices
+from runtimes.kernel.devices import DeviceRule
 from runtimes.openvz.config import CTConfig
 
 PARENT = "vz"   # /sys/fs/cgroup/<controller>/vz/<CTID> (v1) or /sys/fs/cgroup/vz/<CTID> (v2)

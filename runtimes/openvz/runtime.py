@@ -31,12 +31,13 @@ from pathlib import Path
 
 import psutil
 
-from bench.errors import InstanceError
-from bench.observers import cgroup_memory, pss_bytes
+from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.memory import cgroup_memory, pss_bytes
 from runtimes._process import ForkedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups, seccomp
-from runtimes.box.runtime import age_s, parent_pid
+from runtimes.kernel import cgroups, seccomp
+from runtimes.kernel.messages import Message, message_of, say
+from runtimes.kernel.process import age_s, parent_pid
 from runtimes.openvz import config as conf
 from runtimes.openvz import net, resources, state
 from runtimes.openvz.ct import Engine, vz_root
@@ -97,9 +98,9 @@ class VzInstance(ForkedInstance):
                 return None
         return self._workload
 
-    def _exited_early_message(self, status: int) -> str:
+    def _exited_early_message(self, status: int) -> Message:
         setup = self._started.setup_error()
-        return f"openvz: exec into the CT failed: {setup}" if setup else super()._exited_early_message(status)
+        return say("vz.exec-failed", said=setup) if setup else super()._exited_early_message(status)
 
     @property
     def host_pids(self) -> tuple[int, ...]:
@@ -183,21 +184,20 @@ class OpenVZ(Runtime):
     @classmethod
     def available(cls) -> Availability:
         if os.geteuid() != 0:
-            return Availability.no("vz needs root for namespaces, loop devices, veth and cgroups",
-                                   "run as root: sudo bench ...")
+            return Availability.no(say("vz.needs-root"), say("fix.run-as-root"))
         for tool, package in TOOLS.items():
             if shutil.which(tool) is None:
-                return Availability.no(f"{tool} not found", f"sudo apt-get install {package}")
+                return Availability.no(say("tool.not-found", tool=tool), say("fix.install", package=package))
         if not os.path.exists("/dev/loop-control"):
-            return Availability.no("no loop devices (/dev/loop-control missing)", "sudo modprobe loop")
+            return Availability.no(say("vz.no-loop-devices"), say("fix.modprobe", module="loop"))
         if "ext4" not in Path("/proc/filesystems").read_text():
-            return Availability.no("the kernel has no ext4", "sudo modprobe ext4")
+            return Availability.no(say("kernel.no-filesystem", filesystem="ext4"), say("fix.modprobe", module="ext4"))
         try:
             cgroups.for_host("availability-check", parent=resources.PARENT)
         except OSError as err:
-            return Availability.no(f"cgroups unusable: {err}", "mount the cgroup controllers (see bench doctor)")
+            return Availability.no(say("cgroups.unusable", reason=message_of(err)), say("fix.mount-cgroups"))
         if not seccomp.available():  # vz refuses to start a CT it cannot filter
-            return Availability.no("libseccomp's Python binding is missing", seccomp.FIX)
+            return Availability.no(say("seccomp.binding-missing"), say("fix.install-or-provision", package="python3-seccomp"))
         return Availability.yes()
 
     def versions(self) -> dict[str, str]:
@@ -207,7 +207,7 @@ class OpenVZ(Runtime):
 
         return {"cgroup": cgroups.host_version(), "iproute2": first_line(["ip", "-V"]),
                 "e2fsprogs": first_line(["mkfs.ext4", "-V"]), "init": "busybox init",
-                "seccomp": "libseccomp filter" if seccomp.available() else "none (python3-seccomp missing)"}
+                "seccomp": say("seccomp.filter") if seccomp.available() else say("seccomp.none")}
 
     def setup(self) -> None:
         self.engine = Engine()
@@ -298,8 +298,7 @@ class OpenVZ(Runtime):
 
     def start_separate(self, spec: InstanceSpec) -> Instance:
         """A CT of its own for this instance (created, started, the probe exec'd), destroyed when it closes."""
-        if not hasattr(self, "ctid"):
-            raise RuntimeError("use the openvz runtime inside `with` (setup starts the container)")
+        self.ensure_set_up()
         ctid = self._last_separate = self._free_ctid(after=getattr(self, "_last_separate", self.ctid))
         undo = contextlib.ExitStack()
         try:
@@ -318,8 +317,7 @@ class OpenVZ(Runtime):
             raise
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "ctid"):
-            raise RuntimeError("use the openvz runtime inside `with` (setup starts the container)")
+        self.ensure_set_up()
         if spec.limits != self._applied:  # a scenario's [limits] apply to the whole CT
             resources.update(resources.cgroup(self.ctid), spec.limits, None)
             self._applied = spec.limits

@@ -22,7 +22,7 @@ CAP_SYS_ADMIN there would be root on the host). The choice here:
   CAP_SYS_TIME, CAP_SYS_NICE, CAP_SYS_RESOURCE, CAP_SYS_PACCT, CAP_AUDIT_CONTROL,
   CAP_MAC_*, CAP_SYSLOG, CAP_WAKE_ALARM, CAP_BLOCK_SUSPEND, CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH
   (open_by_handle_at(2), the "shocker" escape);
-- **seccomp**: box's allow-list (runtimes/box/seccomp.py, modelled on
+- **seccomp**: box's allow-list (runtimes/kernel/seccomp.py, modelled on
   Docker's default profile) plus the calls Docker's profile allows for the
   capabilities a CT keeps beyond Docker's: CAP_SYS_PTRACE (ptrace, kcmp,
   process_vm_readv/writev, pidfd_getfd, process_madvise) and CAP_SYS_BOOT
@@ -37,8 +37,8 @@ that must work; whatever they gain is still capped by the bounding set.
 
 from __future__ import annotations
 
-from runtimes.box import seccomp
-from runtimes.box import security as box_security
+from runtimes.kernel import seccomp
+from runtimes.kernel import security as box_security
 
 VZ_CAPS = {
     **box_security.DOCKER_DEFAULT_CAPS,

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from runtimes.box.state import is_running
+from runtimes.kernel.process import is_running
 
 
 @dataclasses.dataclass(frozen=True)

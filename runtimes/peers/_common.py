@@ -24,9 +24,10 @@ import psutil
 
 from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.box import cgroups
+from runtimes.kernel import cgroups
 from runtimes.image import Image
-from runtimes.paths import scratch_root, state_dir
+from runtimes.kernel.paths import scratch_root, state_dir
+from runtimes.kernel.messages import say
 
 
 def session_tag() -> str:
@@ -55,11 +56,10 @@ def first_line(argv: Sequence[str]) -> str:
 def check_tools(tools: dict[str, str]) -> Availability | None:
     """Root and every tool (name → Debian package) present; else the Availability saying what is missing."""
     if os.geteuid() != 0:
-        return Availability.no("needs root for namespaces, mounts and cgroups", "run as root: sudo bench ...")
+        return Availability.no(say("peers.needs-root"), say("fix.run-as-root"))
     for tool, package in tools.items():
         if shutil.which(tool) is None:
-            return Availability.no(f"{tool} not found",
-                                   f"sudo apt-get install {package} (or sudo scripts/provision)")
+            return Availability.no(say("tool.not-found", tool=tool), say("fix.install-or-provision", package=package))
     return None
 
 
@@ -68,11 +68,13 @@ def check_answers(argv: Sequence[str], package: str) -> Availability:
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:
-        return Availability.no(f"`{' '.join(argv)}` failed: {err}", f"sudo apt-get install --reinstall {package}")
+        return Availability.no(say("tool.failed", command=" ".join(argv), said=str(err)),
+                               say("fix.reinstall", package=package))
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().splitlines()
-        return Availability.no(f"`{' '.join(argv)}` exited {done.returncode}: {said[-1] if said else 'no output'}",
-                               f"sudo apt-get install --reinstall {package}")
+        return Availability.no(say("tool.exited", command=" ".join(argv), status=done.returncode,
+                                   said=said[-1] if said else say("tool.no-output")),
+                               say("fix.reinstall", package=package))
     return Availability.yes()
 
 
@@ -193,8 +195,7 @@ class CopiedRootRuntime(Runtime):
         self.root = writable_copy(self.image, self.name, self._cleanup.callback) / "rootfs"
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "root"):
-            raise RuntimeError(f"use the {self.name} runtime inside `with` (setup copies the image)")
+        self.ensure_set_up()
         return PeerInstance(self.name, self.argv(spec), spec.argv[0], pass_fds=spec.inherited_fds)
 
     def argv(self, spec: InstanceSpec) -> list[str]:

@@ -17,7 +17,8 @@ descriptor; the suite does not hand it one).
 from __future__ import annotations
 
 from runtimes.base import Availability, InstanceSpec
-from runtimes.box import security
+from runtimes.kernel.messages import say
+from runtimes.kernel import security
 from runtimes.peers._common import CopiedRootRuntime, check_answers, check_tools, first_line
 
 NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts", "--unshare-cgroup")
@@ -41,7 +42,7 @@ class Bwrap(CopiedRootRuntime):
         return check_tools({"bwrap": "bubblewrap"}) or check_answers(["bwrap", "--version"], "bubblewrap")
 
     def versions(self) -> dict[str, str]:
-        return {"bwrap": first_line(["bwrap", "--version"]), "limits": "not enforced (bwrap makes no cgroup)"}
+        return {"bwrap": first_line(["bwrap", "--version"]), "limits": say("limits.not-enforced", tool="bwrap")}
 
     def argv(self, spec: InstanceSpec) -> list[str]:
         return bwrap_argv(str(self.root), spec.hostname, spec.argv)

@@ -23,7 +23,8 @@ from pathlib import Path
 import psutil
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
+from runtimes.kernel.messages import say
 from runtimes.peers import docker_engine
 from runtimes.peers._common import check_tools, first_line, instance_name, name_prefix
 from runtimes.peers.docker_engine import SOCKET, DockerEngine, engine_answers
@@ -31,7 +32,7 @@ from runtimes.peers.engine import EngineInstance, EngineRuntime
 
 __all__ = ["SOCKET", "Docker", "engine_answers", "leftover_containers"]
 
-START_HINT = "sudo scripts/provision (installs docker.io); a `bench run` starts the engine itself"
+START_HINT = say("fix.docker")
 
 
 def leftover_containers() -> set[str]:
@@ -91,7 +92,7 @@ class Docker(EngineRuntime):
         why = engine_answers()
         held = docker_engine.held()
         if why and held is not None and not held.answering:
-            return Availability.no(f"the suite could not start a Docker engine: {held.reason}", START_HINT)
+            return Availability.no(say("docker.engine-failed", reason=held.reason), START_HINT)
         return Availability.no(why, START_HINT) if why else Availability.yes()
 
     @classmethod

@@ -45,7 +45,8 @@ from types import TracebackType
 import psutil
 
 from runtimes.base import Orphan
-from runtimes.paths import state_dir
+from runtimes.kernel.paths import state_dir
+from runtimes.kernel.messages import Field, Message, say
 from runtimes.peers.engine import IMAGE_REPOSITORY
 
 SOCKET = "/var/run/docker.sock"
@@ -68,12 +69,12 @@ class EngineFacts:
 
     answering: bool
     how: str                         # "already running", "systemctl start docker", "dockerd started by the suite"
-    reason: str = ""                 # why it does not answer (answering=False)
+    reason: Field = ""               # why it does not answer (answering=False); str() is its English
     options: tuple[str, ...] = ()    # dockerd's options, when the suite started it
 
 
-def engine_answers(path: str = SOCKET, timeout_s: float = 2.0) -> str:
-    """"" when dockerd answers ``GET /_ping`` on its socket (Docker Engine API), else why not."""
+def engine_answers(path: str = SOCKET, timeout_s: float = 2.0) -> Message | None:
+    """None when dockerd answers ``GET /_ping`` on its socket (Docker Engine API), else why not."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout_s)
@@ -81,9 +82,9 @@ def engine_answers(path: str = SOCKET, timeout_s: float = 2.0) -> str:
             sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
             reply = sock.recv(4096)
     except OSError as err:
-        return f"no Docker engine answers on {path} ({err.strerror or err})"
-    return "" if reply.startswith(b"HTTP/1.") and b" 200 " in reply.split(b"\r\n", 1)[0] else \
-        f"{path} answered, but not as a Docker engine"
+        return say("docker.no-answer", path=path, said=err.strerror or str(err))
+    return None if reply.startswith(b"HTTP/1.") and b" 200 " in reply.split(b"\r\n", 1)[0] else \
+        say("docker.not-docker", path=path)
 
 
 def held() -> EngineFacts | None:
@@ -340,7 +341,7 @@ class DockerEngine:
         if Path("/run/systemd/system").exists():  # sd_booted(3)
             return self._systemctl_start()
         if shutil.which("dockerd") is None:
-            return EngineFacts(False, "", "dockerd is not installed (sudo scripts/provision installs docker.io)")
+            return EngineFacts(False, "", say("docker.not-installed"))
         return self._spawn()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -356,15 +357,16 @@ class DockerEngine:
         done = subprocess.run(["systemctl", "start", "docker.service"], capture_output=True, text=True, timeout=120)
         if not was_active:
             self._undo = lambda: _systemctl_stop()
-        said = done.stderr.strip() or "no output"
-        why = f"`systemctl start docker.service` failed: {said}" if done.returncode else _wait_answering(None)
+        said = done.stderr.strip() or say("tool.no-output")
+        why = say("tool.failed", command="systemctl start docker.service", said=said) if done.returncode \
+            else _wait_answering(None)
         how = "systemctl start docker"
         return EngineFacts(False, how, why) if why else EngineFacts(True, how)
 
     def _spawn(self) -> EngineFacts:
         how = "dockerd started by the suite"
         if _running_homes() or EXEC_ROOT.exists():
-            return EngineFacts(False, how, f"another run's dockerd holds {EXEC_ROOT} (bench clean stops it)")
+            return EngineFacts(False, how, say("docker.held", path=str(EXEC_ROOT)))
         options = dockerd_options(self.registry_mirrors, self.insecure_registries)
         home().mkdir(parents=True, exist_ok=True)
         made = [g for g in _docker_cgroups() if not g.exists()]  # dockerd makes these; remove only those
@@ -381,14 +383,14 @@ class DockerEngine:
         return EngineFacts(False, how, why, tuple(options)) if why else EngineFacts(True, how, options=tuple(options))
 
 
-def _wait_answering(daemon: subprocess.Popen[bytes] | None) -> str:
-    """"" once the engine answers; else why not: its exit or the timeout, with its log's last lines."""
+def _wait_answering(daemon: subprocess.Popen[bytes] | None) -> Message | None:
+    """None once the engine answers; else why not: its exit or the timeout, with its log's last lines."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while (why := engine_answers()) and time.monotonic() < deadline:
         if daemon is not None and daemon.poll() is not None:
-            return f"dockerd exited with status {daemon.returncode}: {_log_tail()}"
+            return say("docker.exited", status=daemon.returncode, said=_log_tail())
         time.sleep(0.1)
-    return f"dockerd did not answer within {START_TIMEOUT_S:g} s: {_log_tail() or why}" if why else ""
+    return say("docker.timeout", seconds=START_TIMEOUT_S, said=_log_tail() or why) if why else None
 
 
 def _log_tail(n: int = 2) -> str:

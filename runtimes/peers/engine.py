@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
-from bench.errors import RuntimeUnavailable
+from runtimes.kernel.errors import RuntimeUnavailable
+from runtimes.kernel.messages import say
 from runtimes.base import Limits, Runtime
-from runtimes.box import cgroups
+from runtimes.kernel import cgroups
 from runtimes.peers._common import PeerInstance
 
 IMAGE_REPOSITORY = "localhost/isobench"
@@ -95,8 +96,8 @@ class EngineRuntime(Runtime):
         with importer.stderr:
             err = importer.stderr.read()
         if importer.wait(timeout=300) != 0:
-            raise RuntimeUnavailable(self.name, f"{self.tool} import of the suite's image failed: "
-                                                f"{err.decode(errors='replace').strip()}")
+            raise RuntimeUnavailable(self.name, say("engine.import-failed", tool=self.tool,
+                                                    said=err.decode(errors="replace").strip()))
         self._remove_stale_images()
 
     def _remove_stale_images(self) -> None:

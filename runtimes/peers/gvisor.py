@@ -47,6 +47,7 @@ import os
 from typing import ClassVar
 
 from runtimes.base import Availability, Instance, InstanceSpec
+from runtimes.kernel.messages import say
 from runtimes.peers._common import first_line
 from runtimes.peers.oci import OCI_VERSION, OciRuntime
 
@@ -81,11 +82,10 @@ class Gvisor(OciRuntime):
         if not found.ok:
             return found
         if chosen not in PLATFORMS:
-            return Availability.no(f"{PLATFORM_VARIABLE}={chosen!r} is not a platform of this runsc",
-                                   f"set it to one of {', '.join(PLATFORMS)}, or unset it for {DEFAULT_PLATFORM}")
+            return Availability.no(say("gvisor.unknown-platform", variable=PLATFORM_VARIABLE, chosen=chosen),
+                                   say("fix.gvisor-platform", platforms=", ".join(PLATFORMS), default=DEFAULT_PLATFORM))
         if chosen == "kvm" and not os.access("/dev/kvm", os.R_OK | os.W_OK):
-            return Availability.no("gVisor's kvm platform needs /dev/kvm, which is missing or not usable",
-                                   f"unset {PLATFORM_VARIABLE} to use ptrace, or enable virtualisation")
+            return Availability.no(say("gvisor.no-kvm"), say("fix.gvisor-kvm", variable=PLATFORM_VARIABLE))
         return found
 
     def global_flags(self) -> list[str]:
@@ -100,7 +100,7 @@ class Gvisor(OciRuntime):
             "limits not enforced": self.unenforced,
             "memory limit": "on the whole sandbox: going over it kills the Sentry (status 137), not one process",
             "file I/O": "through the Gofer and the Sentry's own cache: O_DIRECT does not reach the host's disk",
-            "bundle": f"OCI runtime spec {OCI_VERSION} config.json written by runtimes/peers/oci.py",
+            "bundle": say("oci.bundle", version=OCI_VERSION, path="runtimes/peers/oci.py"),
         }
 
     def start(self, spec: InstanceSpec) -> Instance:

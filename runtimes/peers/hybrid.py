@@ -27,11 +27,11 @@ import os
 import subprocess
 from pathlib import Path
 
-from bench.errors import RuntimeUnavailable
+from runtimes.kernel.errors import RuntimeUnavailable
+from runtimes.kernel.messages import say
 
 CGROUP2_MOUNT = "/sys/fs/cgroup/unified"
-NOTE = (f"crun refuses this hybrid cgroup host (v1 controllers plus cgroup2 at {CGROUP2_MOUNT}): each launch "
-        f"runs in a private mount namespace without {CGROUP2_MOUNT} (nsenter; the host is unchanged)")
+NOTE = say("hybrid.note", tool="crun", mount=CGROUP2_MOUNT)
 
 
 def is_hybrid(mountinfo: str | None = None) -> bool:
@@ -61,9 +61,9 @@ class WithoutCgroup2:
         try:
             assert holder.stdout is not None and holder.stdin is not None
             if holder.stdout.readline().strip() != "detached":
-                raise RuntimeUnavailable("crun", f"cannot make a mount namespace without {CGROUP2_MOUNT}: "
-                                                 f"{holder.stderr.read().strip() if holder.stderr else ''}",
-                                         "check that unshare(1) and umount work as root")
+                raise RuntimeUnavailable("crun", say("hybrid.no-mount-namespace", mount=CGROUP2_MOUNT,
+                                                     said=holder.stderr.read().strip() if holder.stderr else ""),
+                                         say("fix.hybrid"))
             self.fd = os.open(f"/proc/{holder.pid}/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
         finally:
             with contextlib.suppress(OSError):

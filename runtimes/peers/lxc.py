@@ -27,7 +27,7 @@ import shutil
 from pathlib import Path
 
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups, seccomp, security
+from runtimes.kernel import cgroups, seccomp, security
 from runtimes.peers._common import (
     PeerInstance, cgroup_names, check_answers, check_tools, first_line, instance_name, name_prefix, remove_cgroups,
     writable_copy,
@@ -133,8 +133,7 @@ class Lxc(Runtime):
         self.policy.write_text(seccomp_policy())
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "lxcpath"):
-            raise RuntimeError("use the lxc runtime inside `with` (setup copies the image)")
+        self.ensure_set_up()
         name = instance_name(self.name)
         config = self.lxcpath / f"{name}.conf"
         config.write_text(container_config(name, self.root, spec.hostname, spec.limits, self.policy))

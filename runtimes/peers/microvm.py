@@ -39,22 +39,22 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.errors import ImageError
+from runtimes.kernel.errors import ImageError
 from runtimes.base import Availability, Instance, InstanceSpec
-from runtimes.libvirt_vm import supports_o_direct
-from runtimes.paths import cache_dir, scratch_root
+from runtimes.kernel.paths import cache_dir, scratch_root
+from runtimes.kernel.messages import say
 from runtimes.peers._common import check_tools, first_line
-from runtimes.peers.qemu import TOOLS, Qemu, QemuInstance, VmHost
+from runtimes.peers.qemu import TOOLS, Qemu, QemuInstance
 from runtimes.probe import probe_argv
-from runtimes.vm_accel import Accelerator, choose_accelerator
-from runtimes.vm_guest import INITRAMFS_INIT, build_guest, cpio_newc, initramfs_entries, publish
-from runtimes.vm_kernel import Kernel, fetch_kernel, load_order, module_bytes, module_index
+from runtimes.vm.accel import Accelerator, choose_accelerator
+from runtimes.vm.guest import INITRAMFS_INIT, build_guest, cpio_newc, initramfs_entries, publish
+from runtimes.vm.guest_kernel import Kernel, fetch_kernel, load_order, module_bytes, module_index
+from runtimes.vm.instance import VmHost, supports_o_direct
 
 FIRMWARE = Path("/usr/share/qemu/bios-microvm.bin")  # qboot, built for the microvm machine (package qemu-system-data)
 MMIO_MODULES = ("virtio_mmio", "virtio_blk")          # with their dependencies: virtio, virtio_ring
 MACHINE_NOTE = "microvm: qboot, virtio-mmio, no PCI bus, minimal ACPI"
-CLOCK_NOTE = ("software emulation: the guest kernel is given the TSC's rate (tsc_early_khz={khz} tsc=reliable), "
-              "having no HPET or ACPI timer to calibrate it against")
+CLOCK_NOTE = "microvm.clock"  # the code of its note; fields: khz
 
 
 def tsc_khz(cpuinfo: str | None = None) -> int | None:
@@ -162,8 +162,8 @@ class MicroVM(Qemu):
         if missing:
             return missing
         if not FIRMWARE.is_file():
-            return Availability.no(f"the microvm firmware (qboot) {FIRMWARE} is missing",
-                                   "sudo apt-get install qemu-system-data (or sudo scripts/provision)")
+            return Availability.no(say("microvm.no-firmware", path=str(FIRMWARE)),
+                                   say("fix.install-or-provision", package="qemu-system-data"))
         return Availability.yes()
 
     def setup(self) -> None:
@@ -182,7 +182,7 @@ class MicroVM(Qemu):
     def _probe_boot(self, timeout_s: float) -> None:
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))
         probe = Accelerator("kvm", "probe boot")
-        with MicroVMInstance(self, spec, accelerator=probe) as inst:  # type: ignore[arg-type]
+        with MicroVMInstance(self, spec, accelerator=probe) as inst:
             inst.wait_ready(timeout_s)
 
     def versions(self) -> dict[str, str]:
@@ -190,11 +190,10 @@ class MicroVM(Qemu):
         found["machine"] = MACHINE_NOTE
         found["firmware"] = f"{FIRMWARE.name} (qboot)"
         if self.accelerator.name != "kvm" and tsc_khz():
-            found["host quirk"] = CLOCK_NOTE.format(khz=tsc_khz())
+            found["host quirk"] = say("microvm.clock", khz=tsc_khz())
         return found
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "accelerator"):
-            raise RuntimeError("use the microvm runtime inside `with` (setup fetches the kernel and builds the guest)")
-        return MicroVMInstance(self, spec)  # type: ignore[arg-type]
+        self.ensure_set_up()
+        return MicroVMInstance(self, spec)
 

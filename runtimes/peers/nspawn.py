@@ -43,11 +43,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan, Runtime
-from runtimes.box import cgroups, linux, rootfs
+from runtimes.kernel import cgroups, linux, rootfs
 from runtimes.peers._common import (
     PeerInstance, cgroup_names, check_answers, check_tools, first_line, instance_name, name_prefix, remove_cgroups,
 )
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 
 PARENT = "isobench-nspawn"
 TOOLS = {"systemd-nspawn": "systemd-container"}
@@ -107,8 +107,7 @@ class Nspawn(Runtime):
         self._cleanup.callback(shutil.rmtree, self.work, ignore_errors=True)
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "work"):
-            raise RuntimeError("use the nspawn runtime inside `with` (setup makes its scratch tree)")
+        self.ensure_set_up()
         name = instance_name(self.name)
         with contextlib.ExitStack() as undo:
             merged = self._overlay(name, undo)

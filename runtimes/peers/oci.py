@@ -10,9 +10,9 @@ runtimes start the same container:
 - namespaces: pid, mount, uts, ipc, network (loopback only), cgroup — no
   user namespace, as box (``runtimes/box/contain.py``);
 - Docker's default capabilities, no_new_privs, RLIMIT_NOFILE 1024, and
-  box's seccomp allow-list (``runtimes/box/seccomp.py``) in the spec's words;
+  box's seccomp allow-list (``runtimes/kernel/seccomp.py``) in the spec's words;
 - /proc, a read-only /sys, a tmpfs /dev with the spec's default devices,
-  and the paths Docker masks or makes read-only (``runtimes/box/rootfs.py``);
+  and the paths Docker masks or makes read-only (``runtimes/kernel/rootfs.py``);
 - a scenario's limits as ``linux.resources`` (memory without swap, CPU
   quota over a 100 ms period, pids), in the cgroup ``/isobench-<tool>/<id>``.
 
@@ -34,10 +34,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bench.errors import InstanceError
+from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import say
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
-from runtimes.box import cgroups, rootfs, seccomp, security
-from runtimes.box.container import DEFAULT_PATH
+from runtimes.kernel import cgroups, rootfs, seccomp, security
+from runtimes.kernel.init import DEFAULT_PATH
 from runtimes.peers import hybrid
 from runtimes.peers._common import (
     PeerInstance, cgroup_names, check_answers, check_tools, first_line, instance_name, name_prefix, remove_cgroups,
@@ -155,7 +156,7 @@ class OciRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         found = {self.tool: first_line([self.tool, "--version"]),
-                 "bundle": f"OCI runtime spec {OCI_VERSION} config.json written by runtimes/peers/oci.py"}
+                 "bundle": say("oci.bundle", version=OCI_VERSION, path="runtimes/peers/oci.py")}
         if getattr(self, "namespace", None) is not None:
             found["host quirk"] = hybrid.NOTE
         return found
@@ -170,8 +171,7 @@ class OciRuntime(Runtime):
             self.namespace = self._cleanup.enter_context(hybrid.WithoutCgroup2())
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "state"):
-            raise RuntimeError(f"use the {self.name} runtime inside `with` (setup copies the image)")
+        self.ensure_set_up()
         cid = instance_name(self.name)
         parent = f"isobench-{self.name}"
         bundle = make_bundle(self.bundles / cid, self.root, spec.argv, hostname=spec.hostname, limits=spec.limits,

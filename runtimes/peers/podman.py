@@ -33,19 +33,19 @@ from pathlib import Path
 import psutil
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
+from runtimes.kernel.messages import say
 from runtimes.peers import hybrid
 from runtimes.peers._common import (
     check_answers, check_tools, first_line, instance_name, name_prefix,
 )
 from runtimes.peers.engine import EngineInstance, EngineRuntime
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h
 CONMON_EXIT_S = 5.0  # how long conmon may take to go after its container was removed
 STORAGE = Path("/var/lib/containers/storage")  # podman's default graph root as root (containers-storage.conf(5))
 RLIMIT_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
-RLIMIT_NOTE = ("root lacks CAP_SYS_RESOURCE, so podman's default rlimits cannot be set: each run gets "
-               "--ulimit nofile=1024:1024 --ulimit nproc=1024:1024")
+RLIMIT_NOTE = say("podman.rlimits", flags=" ".join(RLIMIT_FLAGS))
 
 
 def has_capability(cap: int) -> bool:
@@ -131,8 +131,7 @@ class Podman(EngineRuntime):
         return found
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "rlimit_flags"):
-            raise RuntimeError("use the podman runtime inside `with` (setup imports the image)")
+        self.ensure_set_up()
         name = instance_name(self.name)
         files = scratch_root() / name
         files.mkdir()

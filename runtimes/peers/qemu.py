@@ -1,16 +1,16 @@
 """Plain QEMU as a runtime of the suite: the libvirt runtime's guest, booted by ``qemu-system-x86_64`` alone.
 
-Same kernel, initramfs and disk (``runtimes.vm_guest``), same kernel command
-line, same serial console read the same way (``runtimes.vm_console``), same
+Same kernel, initramfs and disk (``runtimes.vm.guest``), same kernel command
+line, same serial console read the same way (``runtimes.vm.console``), same
 accelerator decision (KVM only if a probe boot under KVM is ready in time,
-``runtimes.vm_accel``), same size and disk cache modes — only libvirt is
+``runtimes.vm.accel``), same size and disk cache modes — only libvirt is
 missing: no daemon, no domain XML, no cgroup or security labels, just the
 command line a person would type for a direct kernel boot. Set beside the
 ``libvirt`` runtime, the difference is what libvirt itself costs.
 
-The instance is the libvirt runtime's ``VMInstance`` with its two libvirt
-parts replaced: QEMU is started as a child process, and forcing the VM off
-is killing it. Its boot phases are the same as the libvirt VM's, except that
+The instance is a ``GuestInstance`` (``runtimes.vm.instance``), as the
+libvirt runtime's is, with its own two parts: QEMU is started as a child
+process, and forcing the VM off is killing it. Its boot phases are the same as the libvirt VM's, except that
 no management layer runs between the launch and QEMU (so there is no
 "libvirt" phase); "QEMU start" ends when QEMU connects to the console.
 """
@@ -24,32 +24,24 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Protocol
 
-from bench.errors import InstanceError
+from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import say
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.box import linux
-from runtimes.libvirt_vm import ACCEPT_TIMEOUT_S, DEFAULT_MEMORY_MIB, DEFAULT_VCPUS, VMInstance, guest_size, supports_o_direct
-from runtimes.paths import cache_dir, scratch_root
+from runtimes.kernel import linux
+from runtimes.kernel import signals
+from runtimes.kernel.paths import cache_dir, scratch_root
 from runtimes.peers._common import check_tools, first_line
 from runtimes.probe import probe_argv
-from runtimes.vm_accel import Accelerator, choose_accelerator
-from runtimes.vm_console import Console
-from runtimes.vm_domain import kernel_cmdline
-from runtimes.vm_guest import Guest, build_guest, create_overlay
+from runtimes.vm.accel import Accelerator, choose_accelerator
+from runtimes.vm.console import Console
+from runtimes.vm.domain import kernel_cmdline
+from runtimes.vm.guest import build_guest, create_overlay
+from runtimes.vm.instance import (ACCEPT_TIMEOUT_S, DEFAULT_MEMORY_MIB, DEFAULT_VCPUS, GuestInstance, VmHost, guest_size,
+                                  supports_o_direct)
 
 TOOLS = {"qemu-system-x86_64": "qemu-system-x86", "qemu-img": "qemu-utils", "mkfs.ext4": "e2fsprogs",
          "dpkg-deb": "dpkg", "apt-get": "apt"}
-
-
-class VmHost(Protocol):
-    """What a QEMU command line needs to know about the runtime that boots it."""
-
-    emulator: str
-    accelerator: Accelerator
-    guest: Guest
-    disk_cache: str
-    disk_io: str
 
 
 def qemu_argv(vm: VmHost, overlay: Path, console: Path, cmdline: str, memory_mib: int = DEFAULT_MEMORY_MIB,
@@ -63,17 +55,18 @@ def qemu_argv(vm: VmHost, overlay: Path, console: Path, cmdline: str, memory_mib
             "-chardev", f"socket,id=console,path={console}", "-serial", "chardev:console", "-no-reboot"]
 
 
-class QemuInstance(VMInstance):
+class QemuInstance(GuestInstance[VmHost]):
     """One plain QEMU process, its overlay and its console, from launch to cleanup."""
 
     runtime_name = "qemu"
 
-    def _start(self, vm: Qemu, spec: InstanceSpec, accelerator: Accelerator) -> None:  # type: ignore[override]
+    def _start(self, vm: VmHost, spec: InstanceSpec, accelerator: Accelerator) -> None:
         memory_mib, vcpus = guest_size(spec.limits)
         self._memory_mib = memory_mib
         cmdline = kernel_cmdline(spec.argv)
-        workdir = Path(tempfile.mkdtemp(prefix="qemu-", dir=scratch_root()))
-        self._cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
+        with signals.held():  # the directory and its removal, together
+            workdir = Path(tempfile.mkdtemp(prefix="qemu-", dir=scratch_root()))
+            self._cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         overlay = workdir / "disk.qcow2"
         create_overlay(vm.guest, overlay)
         self.console = Console(workdir / "console.sock")
@@ -82,9 +75,10 @@ class QemuInstance(VMInstance):
         log = (workdir / "qemu.log").open("w")
         self._cleanup.callback(log.close)
         # The kernel kills QEMU if the harness dies (PR_SET_PDEATHSIG, prctl(2)): no VM outlives a `kill -9`.
-        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      preexec_fn=_die_with_parent)
-        self._cleanup.callback(self._kill_and_reap)
+        with signals.held():  # QEMU and its reaping, together
+            self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                          preexec_fn=_die_with_parent)
+            self._cleanup.callback(self._kill_and_reap)
         # No management layer: QEMU exists the moment Popen returns.
         self._at["define"] = self._at["qemu"] = time.monotonic_ns()
         self._pid = self._proc.pid
@@ -117,12 +111,13 @@ class QemuInstance(VMInstance):
 
 def _die_with_parent() -> None:
     linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, signals.HELD)  # QEMU gets its signals as usual
 
 
 class _With:
     """``vm`` seen with another accelerator (the probe boot under KVM)."""
 
-    def __init__(self, vm: Qemu, accelerator: Accelerator) -> None:
+    def __init__(self, vm: VmHost, accelerator: Accelerator) -> None:
         self.emulator, self.guest, self.accelerator = vm.emulator, vm.guest, accelerator
         self.disk_cache, self.disk_io = vm.disk_cache, vm.disk_io
 
@@ -156,7 +151,7 @@ class Qemu(Runtime):
 
     def _probe_boot(self, timeout_s: float) -> None:
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))
-        with QemuInstance(self, spec, accelerator=Accelerator("kvm", "probe boot")) as inst:  # type: ignore[arg-type]
+        with QemuInstance(self, spec, accelerator=Accelerator("kvm", "probe boot")) as inst:
             inst.wait_ready(timeout_s)
 
     def versions(self) -> dict[str, str]:
@@ -165,11 +160,10 @@ class Qemu(Runtime):
             "accelerator": self.accelerator.name,
             "accelerator check": self.accelerator.reason,
             "guest kernel": self.guest.kernel_label,
-            "disk": f"virtio-blk, qcow2 overlay over raw ext4, cache={self.disk_cache}, aio={self.disk_io}",
-            "guest size": f"{DEFAULT_VCPUS} vCPU, {DEFAULT_MEMORY_MIB} MiB unless a scenario's [limits] say otherwise",
+            "disk": say("vm.disk", cache=self.disk_cache, option="aio", mode=self.disk_io),
+            "guest size": say("vm.guest-size", vcpus=DEFAULT_VCPUS, mib=DEFAULT_MEMORY_MIB),
         }
 
     def start(self, spec: InstanceSpec) -> Instance:
-        if not hasattr(self, "accelerator"):
-            raise RuntimeError("use the qemu runtime inside `with` (setup fetches the kernel and builds the guest)")
-        return QemuInstance(self, spec)  # type: ignore[arg-type]
+        self.ensure_set_up()
+        return QemuInstance(self, spec)

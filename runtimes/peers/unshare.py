@@ -16,6 +16,7 @@ stays the host's: unshare gives a UTS namespace but sets no name in it.
 from __future__ import annotations
 
 from runtimes.base import Availability, InstanceSpec
+from runtimes.kernel.messages import say
 from runtimes.peers._common import CopiedRootRuntime, check_answers, check_tools, first_line
 
 NAMESPACES = ("--pid", "--fork", "--kill-child", "--mount", "--uts", "--ipc", "--net", "--cgroup")
@@ -35,7 +36,7 @@ class Unshare(CopiedRootRuntime):
 
     def versions(self) -> dict[str, str]:
         return {"unshare": first_line(["unshare", "--version"]), "chroot": first_line(["chroot", "--version"]),
-                "limits": "not enforced (unshare makes no cgroup)"}
+                "limits": say("limits.not-enforced", tool="unshare")}
 
     def argv(self, spec: InstanceSpec) -> list[str]:
         return ["unshare", *NAMESPACES, f"--mount-proc={self.root}/proc", "chroot", str(self.root), *spec.argv]

@@ -3,7 +3,7 @@
 box mounts everything a container can write ``nodev``; these tests take that
 lock away on purpose (a node made on the host's own disk, or a tmpfs without
 nodev mounted into the container from outside) so that what stops the node
-is the devices cgroup alone (runtimes/box/devices.py): devices.deny and
+is the devices cgroup alone (runtimes/kernel/devices.py): devices.deny and
 devices.allow on cgroup v1, a BPF device program on cgroup v2. Each attack
 here succeeds when the rules are switched off (``allowed_devices=None``).
 
@@ -29,7 +29,8 @@ from pathlib import Path
 import pytest
 
 from runtimes import Image, Limits
-from runtimes.box import Engine, cgroups, linux
+from runtimes.box import Engine
+from runtimes.kernel import cgroups, linux
 from runtimes.box.runtime import SUITE_IMAGE, BoxRuntime
 from tests.conftest import REPO
 from tests.envcheck import require_runtime

@@ -32,8 +32,8 @@ import pytest
 from runtimes import Image
 from runtimes.box.images import tar_directory
 from runtimes.box.runtime import SUITE_IMAGE, BoxRuntime
-from runtimes.box import linux
-from runtimes.box.security import DOCKER_DEFAULT_CAPS
+from runtimes.kernel import linux
+from runtimes.kernel.security import DOCKER_DEFAULT_CAPS
 from tests.envcheck import require_runtime
 from tests.registry import LocalRegistry, entry, serve, tar_layer
 

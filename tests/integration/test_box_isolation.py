@@ -13,7 +13,7 @@ from runtimes import Image, Limits
 from runtimes.box import Engine
 from runtimes.box.contain import Volume
 from runtimes.box.runtime import SUITE_IMAGE, BoxRuntime
-from runtimes.box.security import DOCKER_DEFAULT_CAPS
+from runtimes.kernel.security import DOCKER_DEFAULT_CAPS
 from tests.envcheck import require_runtime
 
 

@@ -1,4 +1,4 @@
-"""box's seccomp allow-list (runtimes/box/seccomp.py), tried from inside a container.
+"""box's seccomp allow-list (runtimes/kernel/seccomp.py), tried from inside a container.
 
 Every call is made raw by ``rawsys`` (rawsys.c, compiled static and bound
 read-only at /t), with arguments chosen so that *without* the filter the
@@ -21,11 +21,12 @@ from pathlib import Path
 import pytest
 
 from runtimes import Image
-from runtimes.box import Engine, linux
+from runtimes.box import Engine
+from runtimes.kernel import linux
 from runtimes.box.contain import Volume
 from runtimes.box.runtime import SUITE_IMAGE, BoxRuntime
 from runtimes.box.state import load_config
-from runtimes.build import compile_static
+from runtimes.kernel.build import compile_static
 from tests.conftest import REPO
 from tests.envcheck import require_runtime
 from tests.integration.test_box_isolation import sh

@@ -1,7 +1,7 @@
 """`box run` and `box exec` from a real terminal: the caller's terminal never reaches the container.
 
 Without ``-t`` Docker gives a container no terminal: box copies the bytes
-through pipes instead (runtimes/box/tty.py, ``shield`` and ``relay``). A
+through pipes instead (runtimes/kernel/tty.py, ``shield`` and ``relay``). A
 container given the caller's terminal could read what the user types, change
 the terminal's settings, or push keystrokes into it (TIOCSTI). Each test runs
 box on a pty of its own, as a user's shell would, and looks from inside.

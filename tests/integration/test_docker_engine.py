@@ -24,7 +24,7 @@ import psutil
 import pytest
 
 from bench.report.i18n import Catalogue
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import parse_scenario
 from bench.store import Store
 from runtimes import Image
@@ -71,7 +71,7 @@ def test_a_run_starts_the_engine_stores_its_daemons_cost_and_leaves_the_host_as_
                                                                                       image: Image) -> None:
     before = _host()
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite(_scenarios(tmp_path), store, image, RunOptions(runtimes=("docker",))))
+        data = store.load(run_suite(_scenarios(tmp_path), store, image, RunOptions(runtimes=("docker",)), lineup=Lineup.registered()))
     meta = data.info.metadata
     assert meta["service.docker.how"] == "dockerd started by the suite" and meta["service.docker.answering"] == "True"
     assert "--iptables=false" in meta["service.docker.options"].split()
@@ -119,7 +119,7 @@ def test_docker_is_skipped_with_the_reason_when_dockerd_cannot_start(tmp_path: P
     before = _host()
     monkeypatch.setenv(docker_engine.EXTRA_OPTIONS_ENV, "--isobench-no-such-option")
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite(_scenarios(tmp_path)[:1], store, image, RunOptions(runtimes=("docker",))))
+        data = store.load(run_suite(_scenarios(tmp_path)[:1], store, image, RunOptions(runtimes=("docker",)), lineup=Lineup.registered()))
     (skip,) = [s for s in data.skips if s.runtime == "docker"]
     assert skip.reason.startswith("the suite could not start a Docker engine: dockerd exited with status ")
     assert "isobench-no-such-option" in skip.reason

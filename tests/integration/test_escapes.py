@@ -166,14 +166,14 @@ def test_attempts_refused_by_containers_say_why(verdicts) -> None:
 
 def test_isolation_scenario_stores_the_same_verdicts(tmp_path, image: Image, verdicts) -> None:
     """`bench run isolation` stores one iso_<check>_blocked sample per check per run, as the probe decided."""
-    from bench.runner import RunOptions, run_suite
+    from bench.runner import Lineup, RunOptions, run_suite
     from bench.scenario import DEFAULT_DIR, load_scenario
     from bench.store import Store
 
     scenario = load_scenario(DEFAULT_DIR / "isolation.toml")
     assert scenario.chart == "scorecard" and scenario.metrics == tuple(f"iso_{c}_blocked" for c in CHECKS)
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([scenario], store, image, RunOptions(runtimes=("chroot", "box"))))
+        data = store.load(run_suite([scenario], store, image, RunOptions(runtimes=("chroot", "box")), lineup=Lineup.registered()))
     samples = data.samples[data.samples["metric"].str.startswith("iso_")]
     stored = {(r.runtime, r.metric): r.value for r in samples.itertuples()}
     assert stored[("chroot", "iso_root_escape_blocked")] == 0.0, "the scorecard's chroot row fails the escape"

@@ -24,7 +24,7 @@ import pytest
 from bench import clean as clean_mod
 from bench.store import Store
 from runtimes import Image
-from runtimes.box import cgroups
+from runtimes.kernel import cgroups
 from tests.conftest import REPO, _leftovers
 from tests.envcheck import require_runtime
 
@@ -79,7 +79,7 @@ def check_store(path: Path, reports: Path) -> int:
             data = store.load(session.id)
             runs = data.runs
             total += len(runs)
-            measured = runs[runs["iteration"] >= 0]
+            measured = runs[runs["kind"] != "setup"]
             for row in measured.itertuples():
                 assert row.ok or row.error, f"a failed run without its reason: {row}"
             ready = data.samples[data.samples["metric"] == "ready_s"]
@@ -197,7 +197,7 @@ FAULTY = {
 
 def test_a_workload_that_hangs_crashes_eats_memory_or_fills_its_disk_fails_alone(tmp_path: Path, image: Image) -> None:
     """Each bad run is stored as failed with its reason; the suite goes on, the report builds, nothing leaks."""
-    from bench.runner import RunOptions, run_suite
+    from bench.runner import Lineup, RunOptions, run_suite
     from bench.scenario import parse_scenario
 
     for name in ("box", "openvz", "chroot"):
@@ -209,7 +209,7 @@ def test_a_workload_that_hangs_crashes_eats_memory_or_fills_its_disk_fails_alone
                 f'[report]\nmetrics = ["ready_s"]\n[limits]\n{limits}\n').replace("'", '"')
         scenarios.append(parse_scenario(text, tmp_path / f"{name}.toml"))
     with Store(tmp_path / "s.sqlite") as store:
-        session = run_suite(scenarios, store, image, RunOptions())
+        session = run_suite(scenarios, store, image, RunOptions(), lineup=Lineup.registered())
         data = store.load(session)
         from bench.report import write_report
 
@@ -248,7 +248,7 @@ def test_a_full_disk_under_the_store_is_one_line_and_keeps_what_was_stored(tmp_p
 def test_bench_clean_says_what_it_removed_and_then_finds_nothing(tmp_path: Path, image: Image,
                                                                   private_state: Path) -> None:
     """Orphans made by hand, as a killed run leaves them: a probe still holding, a mount, a working tree."""
-    from runtimes.paths import scratch_root
+    from runtimes.kernel.paths import scratch_root
 
     tree = scratch_root() / "native-killed"
     (tree / "mnt").mkdir(parents=True)
@@ -272,6 +272,56 @@ def test_bench_clean_says_what_it_removed_and_then_finds_nothing(tmp_path: Path,
         subprocess.run(["umount", str(tree / "mnt")], capture_output=True)
 
 
+def test_a_killed_run_shows_as_interrupted_from_the_next_clean_on(tmp_path: Path, image: Image,
+                                                                  private_state: Path) -> None:
+    """`kill -9` of `bench run` leaves its session 'running' in the store; the next `bench clean` says it is not."""
+    scenario = tmp_path / "hold.toml"
+    scenario.write_text(HOLD)
+    store = tmp_path / "s.sqlite"
+    killed = []
+    for _ in range(2):
+        proc = bench("run", str(scenario), "-r", "native", "--no-report", "--store", str(store))
+        try:
+            wait_for_lock(proc)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(_sessions(store)) == len(killed):
+                time.sleep(0.02)  # until its session is stored
+            proc.kill()
+            assert proc.wait(30) == -signal.SIGKILL
+        finally:
+            for stream in (proc.stdout, proc.stderr):
+                stream.close()
+        killed.append(next(sid for sid in _sessions(store) if sid not in killed))
+    import sqlite3
+
+    db = sqlite3.connect(store)
+    # the second run marked the first, whose process it found gone; the second is left as it was killed
+    assert [s for (s,) in db.execute("SELECT status FROM sessions")] == ["interrupted", "running"]
+    db.close()
+    cleaner = bench("clean", "--store", str(store))
+    out, err = cleaner.communicate(timeout=60)
+    assert cleaner.returncode == 0, err
+    assert f"session {killed[1]} marked interrupted" in err
+    assert _sessions(store) == {sid: "interrupted" for sid in killed}
+    listing = bench("sessions", "--store", str(store))
+    assert "running" not in listing.communicate(timeout=60)[0]
+
+
+def _sessions(store: Path) -> dict[str, str]:
+    """Session id → status, read straight from the file (a Store would mark the dead ones)."""
+    import sqlite3
+
+    if not store.exists():
+        return {}
+    db = sqlite3.connect(store, timeout=10)
+    try:
+        return dict(db.execute("SELECT id, status FROM sessions ORDER BY rowid"))
+    except sqlite3.OperationalError:  # the table is not made yet
+        return {}
+    finally:
+        db.close()
+
+
 def _libvirtd() -> psutil.Process | None:
     return next((p for p in psutil.process_iter(["name"]) if p.info["name"] == "libvirtd"), None)
 
@@ -280,7 +330,7 @@ def _start_libvirtd(timeout_s: float = 60) -> None:
     """As scripts/provision does (no systemd here): `libvirtd -d`, then wait until it answers."""
     import libvirt
 
-    from runtimes.libvirt_vm import connect
+    from runtimes.vm.libvirt import connect
 
     if _libvirtd() is None:
         subprocess.run(["libvirtd", "-d"], check=True)
@@ -295,7 +345,7 @@ def _start_libvirtd(timeout_s: float = 60) -> None:
 
 
 def _our_domains() -> set[str]:
-    from runtimes.libvirt_vm import connect, domain_prefix
+    from runtimes.vm.libvirt import connect, domain_prefix
 
     conn = connect()
     try:
@@ -341,7 +391,7 @@ def test_libvirtd_stopped_mid_run_fails_those_runs_alone_and_clean_removes_the_v
     out, err = cleaned.communicate(timeout=120)
     assert cleaned.returncode == 0, err
     assert not _our_domains(), f"bench clean left: {_our_domains()}; it said: {out}"
-    from runtimes.libvirt_vm import domain_prefix
+    from runtimes.vm.libvirt import domain_prefix
 
     qemus = [p.pid for p in psutil.process_iter(["cmdline"]) if domain_prefix() in " ".join(p.info["cmdline"] or ())]
     assert not qemus, f"QEMU processes of this session still run: {qemus}"

@@ -25,10 +25,10 @@ from bench.runner import run_once
 from bench.scenario import parse_scenario, select
 from bench.store import Store
 from runtimes import Image, InstanceSpec, probe_argv
-from runtimes import libvirt_vm
-from runtimes.libvirt_vm import LibvirtVM, connect
+from runtimes.vm import libvirt as libvirt_vm
+from runtimes.vm.libvirt import LibvirtVM, connect
 from runtimes.probe import parse_line
-from runtimes.vm_console import parse_guest_line
+from runtimes.vm.console import parse_guest_line
 from tests.conftest import REPO
 from tests.envcheck import require_runtime
 

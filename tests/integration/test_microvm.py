@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import parse_scenario
 from bench.store import Store
 from runtimes import Image, InstanceSpec, get_runtime
@@ -25,7 +25,7 @@ def _microvm() -> None:
 def test_the_microvm_boots_to_ready_and_records_its_boot_split(tmp_path: Path, image: Image) -> None:
     with Store(tmp_path / "s.sqlite") as store:
         data = store.load(run_suite([parse_scenario(STARTUP, tmp_path / "startup.toml")], store, image,
-                                    RunOptions(runtimes=("microvm",))))
+                                    RunOptions(runtimes=("microvm",)), lineup=Lineup.registered()))
     runs = data.runs[data.runs["runtime"] == "microvm"]
     assert len(runs) == 1 and runs["ok"].all(), list(runs["error"])
     figures = data.samples[data.samples["runtime"] == "microvm"].set_index("metric")["value"]

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from bench.errors import InstanceError
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import parse_scenario
 from bench.store import Store
 from runtimes import Image, InstanceSpec, Limits, get_runtime, probe_argv
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 from tests.conftest import REPO
 from tests.envcheck import require_runtime
 from tests.integration.test_peers import MEMORY, STARTUP
@@ -41,7 +41,7 @@ def _alive(pid: int) -> bool:
 def test_nspawn_runs_startup_and_memory_with_real_figures_in_the_store(tmp_path: Path, image: Image) -> None:
     scenarios = [parse_scenario(STARTUP, tmp_path / "startup.toml"), parse_scenario(MEMORY, tmp_path / "memory.toml")]
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite(scenarios, store, image, RunOptions(runtimes=("nspawn",))))
+        data = store.load(run_suite(scenarios, store, image, RunOptions(runtimes=("nspawn",)), lineup=Lineup.registered()))
     runs = data.runs[data.runs["runtime"] == "nspawn"]
     assert len(runs) == 3 and runs["ok"].all(), list(runs["error"])
     by = data.samples[data.samples["runtime"] == "nspawn"].pivot_table(index="metric", columns="scenario",

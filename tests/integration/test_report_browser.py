@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import write_report, write_side_by_side
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import select
 from bench.store import Store
 from runtimes import Image
@@ -44,7 +44,7 @@ def report(tmp_path_factory: pytest.TempPathFactory, image: Image) -> tuple[Path
     out = tmp_path_factory.mktemp("report")
     scenarios = select(["startup", "memory", "cpu", "io"])
     with Store(out / "isobench.sqlite") as store:
-        run_suite(scenarios, store, image, RunOptions(quick=True, repetitions=3))
+        run_suite(scenarios, store, image, RunOptions(quick=True, repetitions=3), lineup=Lineup.registered())
         page = write_report(store, out)
     # start-up and CPU: a chart per figure; memory (stacked) and I/O (grouped ratios): one chart each
     charts = [*(f"chart-startup-{m}" for m in scenarios[0].metrics), "chart-memory",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.runner import RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import parse_scenario
 from bench.store import Store
 from runtimes import Image
@@ -23,7 +23,7 @@ READY = ('[workload]\nmode = "ready"\n[run]\nwarmup = 1\nrepetitions = 3\nruntim
 
 def test_every_run_is_stored_with_warmups_apart_and_the_session_finished(tmp_path: Path, image: Image) -> None:
     with Store(tmp_path / "s.sqlite") as store:
-        session = run_suite([scenario(tmp_path, READY)], store, image, RunOptions())
+        session = run_suite([scenario(tmp_path, READY)], store, image, RunOptions(), lineup=Lineup.registered())
         data = store.load(session)
     assert data.info.status == "finished"
     assert data.info.metadata["image_digest"] == image.digest
@@ -40,7 +40,7 @@ def test_every_run_is_stored_with_warmups_apart_and_the_session_finished(tmp_pat
 
 def test_restricting_runtimes_keeps_the_baseline(tmp_path: Path, image: Image) -> None:
     with Store(tmp_path / "s.sqlite") as store:
-        session = run_suite([scenario(tmp_path, READY)], store, image, RunOptions(runtimes=("chroot",), repetitions=1))
+        session = run_suite([scenario(tmp_path, READY)], store, image, RunOptions(runtimes=("chroot",), repetitions=1), lineup=Lineup.registered())
         assert set(store.load(session).runs["runtime"]) == {"native", "chroot"}
 
 
@@ -48,7 +48,7 @@ def test_memory_figures_come_from_the_host_side(tmp_path: Path, image: Image) ->
     body = ('[workload]\nmode = "mem"\nargs = ["--mib", "32"]\n[run]\nwarmup = 0\nrepetitions = 2\n'
             'runtimes = ["native", "chroot"]\n[report]\nmetrics = ["host_pss_bytes"]\n')
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([scenario(tmp_path, body)], store, image, RunOptions()))
+        data = store.load(run_suite([scenario(tmp_path, body)], store, image, RunOptions(), lineup=Lineup.registered()))
     by = data.samples.pivot_table(index="runtime", columns="metric", values="value", aggfunc="median")
     for runtime in ("native", "chroot"):
         assert by.loc[runtime, "host_pss_bytes"] >= 32 * 2**20
@@ -62,7 +62,7 @@ def test_a_failing_run_is_recorded_with_its_reason_and_the_suite_goes_on(tmp_pat
                              'runtimes = ["native", "chroot"]\n'
                              '[report]\nmetrics = ["io_seq_write_mib_s"]\n', name="bad")
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([bad, scenario(tmp_path, READY)], store, image, RunOptions()))
+        data = store.load(run_suite([bad, scenario(tmp_path, READY)], store, image, RunOptions(), lineup=Lineup.registered()))
     failed = data.runs[data.runs["scenario"] == "bad"]
     assert len(failed) == 4 and not failed["ok"].any()
     assert failed["error"].str.contains("probe error in io").all()
@@ -75,7 +75,7 @@ def test_a_hanging_run_is_killed_at_its_timeout_and_recorded_failed(tmp_path: Pa
                               '[run]\nwarmup = 0\nrepetitions = 1\ntimeout_s = 0.5\nruntimes = ["native"]\n'
                               '[report]\nmetrics = ["cpu_elapsed_s"]\n')
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([hang], store, image, RunOptions()))
+        data = store.load(run_suite([hang], store, image, RunOptions(), lineup=Lineup.registered()))
     assert list(data.runs["ok"]) == [0]
     assert "still running after 0.5 s" in data.runs["error"][0]
 
@@ -83,14 +83,14 @@ def test_a_hanging_run_is_killed_at_its_timeout_and_recorded_failed(tmp_path: Pa
 def test_an_unavailable_runtime_is_skipped_with_its_reason(tmp_path: Path, image: Image, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")  # chroot(8) cannot be found: chroot is really unavailable
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions(repetitions=1)))
+        data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions(repetitions=1), lineup=Lineup.registered()))
     assert [(s.runtime, s.reason) for s in data.skips] == [("chroot", "chroot(8) not found")]
     assert set(data.runs["runtime"]) == {"native"}
 
 
 def test_warmups_come_first_then_measured_runs_interleave_across_runtimes(tmp_path: Path, image: Image) -> None:
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions()))
+        data = store.load(run_suite([scenario(tmp_path, READY)], store, image, RunOptions(), lineup=Lineup.registered()))
     order = [(bool(r.warmup), r.runtime, r.iteration) for r in data.runs.itertuples()]  # in the order stored
     assert order == [
         (True, "native", 0), (True, "chroot", 0),

@@ -12,7 +12,7 @@ import pytest
 from bench.errors import InstanceError
 from runtimes import Chroot, Image, InstanceSpec, Native, get_runtime, parse_line, probe_argv
 from runtimes.base import Runtime
-from runtimes.paths import scratch_root
+from runtimes.kernel.paths import scratch_root
 from tests.envcheck import require_runtime
 
 RUNTIME_CLASSES = [Native, Chroot]

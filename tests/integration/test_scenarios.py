@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from bench.results import SessionData
-from bench.runner import SETUP_ITERATION, RunOptions, run_suite
+from bench.results import SETUP
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import DEFAULT_DIR, Scenario, load_scenario
 from bench.store import Store
 from runtimes import Image
@@ -27,7 +28,7 @@ CONTAINERS = ("chroot", "openvz", "box")  # with native, the baseline, always
 
 def _run(tmp_path: Path, image: Image, scenario: Scenario, runtimes: tuple[str, ...], **options) -> SessionData:
     with Store(tmp_path / "s.sqlite") as store:
-        return store.load(run_suite([scenario], store, image, RunOptions(runtimes=runtimes, **options)))
+        return store.load(run_suite([scenario], store, image, RunOptions(runtimes=runtimes, **options), lineup=Lineup.registered()))
 
 
 def _scenario(name: str, **changes) -> Scenario:
@@ -35,8 +36,12 @@ def _scenario(name: str, **changes) -> Scenario:
 
 
 def _by_run(data: SessionData) -> pd.DataFrame:
-    """One row per measured run (runtime, iteration), one column per metric; not a runtime's setup figures."""
-    samples = data.samples[data.samples["iteration"] != SETUP_ITERATION]
+    """One row per measured run (runtime, iteration), one column per metric, and ``instances_count`` (a density
+    run's N, from its ``instances`` column); not a runtime's setup figures."""
+    samples = data.samples[data.samples["kind"] != SETUP]
+    counts = (samples.dropna(subset=["instances"]).drop_duplicates(["runtime", "iteration"])
+              .assign(metric="instances_count", value=lambda f: f["instances"].astype(float)))
+    samples = pd.concat([samples, counts], ignore_index=True)
     return samples.pivot_table(index=["runtime", "iteration"], columns="metric", values="value").reset_index()
 
 
@@ -57,7 +62,7 @@ def test_startup_ready_comes_before_exit_and_the_ct_start_has_a_spread(tmp_path:
     ct = data.samples[(data.samples["metric"] == "vz_ct_start_s") & (data.samples["runtime"] == "openvz")]
     assert len(ct) == 1 + 4, "the setup's start plus four more: a median and a spread"
     assert (ct["value"] > 0).all() and ct["value"].nunique() > 1
-    assert SETUP_ITERATION in set(ct["iteration"])
+    assert SETUP in set(ct["kind"])
     exec_ready = launches[launches["runtime"] == "openvz"]["ready_s"].median()
     assert exec_ready < ct["value"].median() * 10, "exec into a running CT is not a CT start"
 

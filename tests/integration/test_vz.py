@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.runner import SETUP_ITERATION, RunOptions, run_suite
+from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import parse_scenario
 from bench.store import Store
 from runtimes import Image, InstanceSpec, probe_argv
-from runtimes.openvz import disk, net, resources
+from runtimes.kernel import loop
+from runtimes.openvz import net, resources
 from runtimes.openvz.ct import Engine
 from runtimes.openvz.errors import Conflict
 from runtimes.openvz.runtime import OpenVZ
@@ -65,7 +66,7 @@ def run(engine: Engine, ctid: int, script: str) -> tuple[int, str]:
 
 
 def kernel_objects(engine: Engine, ctid: int) -> dict[str, object]:
-    return {"loops": disk.loops_backed_by(engine.image_path(ctid)), "veth": net.exists(net.host_device(ctid)),
+    return {"loops": loop.loops_backed_by(engine.image_path(ctid)), "veth": net.exists(net.host_device(ctid)),
             "cgroup": resources.cgroup(ctid).exists(), "state": engine.state_path(ctid).exists()}
 
 
@@ -79,7 +80,7 @@ def test_full_lifecycle_with_init_as_pid_1_and_a_graceful_stop(engine: Engine, c
     init, own_pid, hostname, count = out.split()
     assert (code, init, hostname) == (0, "init", "web1")
     assert int(own_pid) > 1 and int(count) <= 4, "only init, the shell and its children: host PIDs are invisible"
-    assert kernel_objects(engine, ct) == {"loops": [disk.loops_backed_by(engine.image_path(ct))[0]], "veth": True,
+    assert kernel_objects(engine, ct) == {"loops": [loop.loops_backed_by(engine.image_path(ct))[0]], "veth": True,
                                           "cgroup": True, "state": True}
     assert [c.ctid for c in engine.list()] == [ct]
     with pytest.raises(Conflict, match="already running"):
@@ -221,10 +222,9 @@ def test_the_ct_start_reaches_the_store_as_a_setup_run(tmp_path: Path, image: Im
     text = ('name = "t"\ndescription = "test"\n[workload]\nmode = "ready"\n[run]\nwarmup = 1\nrepetitions = 2\n'
             'runtimes = ["native", "openvz"]\n[report]\nmetrics = ["ready_s"]\n')
     with Store(tmp_path / "s.sqlite") as store:
-        data = store.load(run_suite([parse_scenario(text, tmp_path / "t.toml")], store, image, RunOptions()))
+        data = store.load(run_suite([parse_scenario(text, tmp_path / "t.toml")], store, image, RunOptions(), lineup=Lineup.registered()))
     runs = data.runs[data.runs["runtime"] == "openvz"]
-    assert sorted(runs["iteration"]) == [SETUP_ITERATION, 0, 0, 1] and runs["ok"].all()
+    assert list(runs["kind"]) == ["warmup", "measured", "measured", "setup"] and runs["ok"].all()
     assert list(dict.fromkeys(data.runs["runtime"])) == ["native", "openvz"], "stored after the runs: order kept"
-    assert runs["iteration"].iloc[-1] == SETUP_ITERATION
     by_metric = data.samples[data.samples["runtime"] == "openvz"].groupby("metric").size().to_dict()
     assert by_metric["vz_ct_start_s"] == 1 and by_metric["ready_s"] == 2

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from runtimes import Image
-from runtimes.box import linux
-from runtimes.build import compile_static
-from runtimes.openvz import disk, net
+from runtimes.kernel import linux, loop
+from runtimes.kernel.build import compile_static
+from runtimes.openvz import net
 from runtimes.openvz.config import HOST_ADDRESS as _HOST
 from runtimes.openvz.ct import Engine
 from runtimes.openvz.errors import VzError
@@ -215,7 +215,7 @@ def a_small_disk_of_the_host(tmp_path: Path) -> Iterator[os.stat_result]:
     """A loop device holding SECRET: stands in for the host's disk (a template's node for it copies it)."""
     backing = tmp_path / "hostdisk.img"
     backing.write_bytes(SECRET.encode() * 4096)
-    fd, device = disk.attach(backing)
+    fd, device = loop.attach(backing)
     try:
         yield os.stat(device)
     finally:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from runtimes import InstanceSpec, build_image, probe_argv
 from runtimes._process import SpawnedInstance
-from runtimes.box import linux
+from runtimes.kernel import linux
 from runtimes.box.runtime import BoxRuntime
 from runtimes.peers import oci
 

@@ -58,13 +58,14 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for name, (_, _, figures, runs) in PLAN.items():
             for i in range(runs):
                 for r, runtime in enumerate(RUNTIMES):
-                    run_id = db.execute("INSERT INTO runs (session_id, scenario, runtime, iteration, warmup, ok, "
-                                        "error, started_at) VALUES (?, ?, ?, ?, 0, 1, '', '')",
-                                        (sid, name, runtime, i)).lastrowid
                     values = {m: _value(rng, r, m) for m in figures}
+                    n = None
                     if name == "density":
                         n = 2 ** (i % 5)
-                        values = {"instances_count": float(n), **{m: v * n for m, v in values.items()}}
+                        values = {m: v * n for m, v in values.items()}
+                    run_id = db.execute("INSERT INTO runs (session_id, scenario, runtime, iteration, warmup, ok, "
+                                        "error, started_at, kind, instances) VALUES (?, ?, ?, ?, 0, 1, '', '', "
+                                        "'measured', ?)", (sid, name, runtime, i, n)).lastrowid
                     db.executemany("INSERT INTO samples VALUES (?, ?, ?)", [(run_id, m, v) for m, v in values.items()])
     db.close()
     return path

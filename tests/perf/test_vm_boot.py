@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 from runtimes import Image, InstanceSpec, probe_argv
-from runtimes.libvirt_vm import LibvirtVM
+from runtimes.vm.libvirt import LibvirtVM
 from runtimes.peers.qemu import qemu_argv
-from runtimes.vm_guest import create_overlay
+from runtimes.vm.guest import create_overlay
 from runtimes.probe import parse_line
-from runtimes.vm_console import Console
-from runtimes.vm_domain import kernel_cmdline
+from runtimes.vm.console import Console
+from runtimes.vm.domain import kernel_cmdline
 from tests.envcheck import require_runtime
 
 ROUNDS = 10          # per side, after one warm-up boot each

@@ -14,8 +14,8 @@ import struct
 
 import pytest
 
-from runtimes.box import devices
-from runtimes.box.devices import DEFAULT_RULES, DeviceRule
+from runtimes.kernel import devices
+from runtimes.kernel.devices import DEFAULT_RULES, DeviceRule
 
 
 def run_program(code: bytes, kind: str, major: int, minor: int, access: str) -> int:

@@ -13,7 +13,7 @@ from bench.density import Budget, mem_available_bytes
 from bench.noise import NoiseWatch, percent, read_cpu_times
 from bench.observers import memory_snapshot
 from bench.store import Store
-from runtimes.libvirt_vm import guest_ram_pss
+from runtimes.vm.instance import guest_ram_pss
 
 PROC_STAT = "cpu  515506 2334 150674 1400570 16795 0 3042 932 3 0\ncpu0 257000 1100 75000 700000 8000 0 1500 466 0 0\n"
 
@@ -85,8 +85,10 @@ def test_budget_refuses_a_step_that_would_leave_less_than_the_margin() -> None:
     budget = budget.after(2, {"density_mem_used_bytes": 600 * 2**20, "density_pss_bytes": 500 * 2**20})
     assert budget.per_instance_bytes == 300 * 2**20
     assert budget.refusal(3, 3 * 2**30) is None
-    reason = budget.refusal(4, 3 * 2**30)
-    assert reason is not None and reason.startswith("not started: 4 instances would need about 1.17 GiB")
+    refusal = budget.refusal(4, 3 * 2**30)
+    assert refusal is not None and refusal.code == "density.refused"
+    reason = str(refusal)  # its English
+    assert reason.startswith("not started: 4 instances would need about 1.17 GiB")
     assert "margin_mib" in reason
 
 

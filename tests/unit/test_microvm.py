@@ -6,8 +6,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from bench.report.i18n import Catalogue
+from runtimes.kernel.messages import say
 from runtimes.peers import microvm
-from runtimes.vm_accel import Accelerator
+from runtimes.vm.accel import Accelerator
 from tests.unit.test_report_stored_es import _english_in
 
 
@@ -38,7 +39,7 @@ def test_the_microvm_has_no_pci_bus_and_its_disk_is_on_virtio_mmio() -> None:
 
 def test_its_notes_read_in_spanish() -> None:
     spanish = Catalogue("es")
-    for text in (microvm.MicroVM.summary, microvm.MicroVM.launch, microvm.MACHINE_NOTE,
-                 microvm.CLOCK_NOTE.format(khz=2445430), "machine", "firmware"):
+    assert "tsc_early_khz=2445430" in spanish.value(say(microvm.CLOCK_NOTE, khz=2445430))
+    for text in (microvm.MicroVM.summary, microvm.MicroVM.launch, microvm.MACHINE_NOTE, "machine", "firmware"):
         assert spanish.value(text) != text or text == "firmware"
         assert not _english_in(spanish.value(text)), text

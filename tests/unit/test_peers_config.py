@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from runtimes.base import Limits
-from runtimes.box import rootfs, seccomp, security
+from runtimes.kernel import rootfs, seccomp, security
 from runtimes.peers import hybrid
 from runtimes.peers.engine import limit_flags
 from runtimes.peers.lxc import container_config, limit_keys, seccomp_policy
 from runtimes.peers.oci import runtime_config
 from runtimes.peers.qemu import qemu_argv
-from runtimes.vm_accel import Accelerator
-from runtimes.vm_guest import Guest
+from runtimes.vm.accel import Accelerator
+from runtimes.vm.guest import Guest
 
 MIB = 2**20
 HYBRID = """\

@@ -19,7 +19,6 @@ regenerate it and review the diff:
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import plotly.offline
 import pytest
+from markupsafe import escape
 
 from bench import metadata as md
 from bench.report import render_html, summary_table
@@ -40,6 +40,11 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 RECORDED = DATA_DIR / "recorded-session.sqlite"
 SNAPSHOT = DATA_DIR / "report-snapshot.html"
 GENERATED_AT = "2026-01-01T00:00:00+00:00"
+
+
+def _escape(text: str) -> str:
+    """As the templates escape a text (markupsafe: ' as &#39;)."""
+    return str(escape(text))
 
 
 def _load_copy(source: Path, directory: Path) -> SessionData:
@@ -158,8 +163,8 @@ def test_report_has_a_section_per_scenario_in_order(data, page):
     positions = [page.index(f'<section id="{s.name}"><h2>{s.name}</h2>') for s in data.scenarios]
     assert positions == sorted(positions)
     for s in data.scenarios:
-        assert html.escape(s.description) in _section(page, s.name)
-        assert html.escape(s.note) in _section(page, s.name)
+        assert _escape(s.description) in _section(page, s.name)
+        assert _escape(s.note) in _section(page, s.name)
 
 
 def test_report_draws_each_scenario_with_the_chart_its_question_needs(data, page):
@@ -174,7 +179,7 @@ def test_report_draws_each_scenario_with_the_chart_its_question_needs(data, page
     assert page.count('class="plotly-graph-div"') == sum(len(ids) for ids in expected.values())
     assert 'id="chart-startup-cleanup_s"' not in page  # recorded, but not asked for by the scenario
     memory = _section(page, "memory")
-    assert "the workload&#x27;s own memory" in memory and "isolation overhead" in memory  # the stacked parts
+    assert "the workload&#39;s own memory" in memory and "isolation overhead" in memory  # the stacked parts
 
 
 def test_first_screen_summarises_each_runtime(data, page):
@@ -200,7 +205,7 @@ def test_published_figures_are_marked_as_references_with_citations(page):
 def test_report_shows_the_host_metadata(data, page):
     host = _section(page, "host")
     for key, value in data.info.metadata.items():
-        row = f"<tr><td>{html.escape(md.label(key))}</td><td>{html.escape(md.format_value(key, value))}</td></tr>"
+        row = f"<tr><td>{_escape(md.label(key))}</td><td>{_escape(md.format_value(key, value))}</td></tr>"
         assert row in host, key
     assert "<td>logical CPUs</td><td>2</td>" in host
     assert "<td>memory</td><td>23.5 GiB</td>" in host
@@ -218,7 +223,7 @@ def test_report_lists_the_warnings_first(data, page):
     # right under the first screen's summary, before any scenario's figures
     assert page.index('<section id="overview">') < page.index('<div class="warn">') < page.index('<section id="startup">')
     items = re.findall(r"<li>(.*?)</li>", match.group(1))
-    assert items == [html.escape(w) for w in collect_warnings(data, summary_table(data))]
+    assert items == [_escape(w) for w in collect_warnings(data, summary_table(data))]
     assert any(i.startswith("Quick mode: few repetitions") and "run without --quick" in i for i in items)
     assert any(i.startswith("This host is itself a virtual machine") for i in items)
 

@@ -249,7 +249,7 @@ def test_density_chart_plots_each_figure_against_the_number_of_instances(tmp_pat
     info = ScenarioInfo("density", "how many fit", "", "idle", (), ("density_mem_used_bytes", "density_ready_s"),
                         0, 1, chart="density")
     runs = [RunRecord("density", rt, i, False, True,
-                      {"instances_count": float(n), "density_mem_used_bytes": n * per, "density_ready_s": n * 0.01})
+                      {"density_mem_used_bytes": n * per, "density_ready_s": n * 0.01}, instances=n)
             for rt, per in (("native", 2**20), ("box", 3 * 2**20)) for i, n in enumerate((1, 2, 4))]
     page = render_html(_session(tmp_path, info, runs), generated_at=GENERATED_AT)
     section = re.search(r'<section id="density">(.*?)</section>', page, re.DOTALL).group(1)
@@ -313,10 +313,11 @@ def test_csv_export_round_trips(data, tmp_path):
     path = tmp_path / "samples.csv"
     path.write_text(export(data, "csv"))
     back = pd.read_csv(path)
-    assert list(back.columns) == ["session", "scenario", "runtime", "iteration", "metric", "unit", "value"]
+    assert list(back.columns) == ["session", "scenario", "runtime", "iteration", "kind", "instances", "metric", "unit",
+                                  "value"]
     assert (back["session"] == data.info.id).all()
-    pd.testing.assert_frame_equal(back[["scenario", "runtime", "iteration", "metric", "value"]],
-                                  data.samples.reset_index(drop=True))
+    columns = ["scenario", "runtime", "iteration", "kind", "metric", "value"]  # instances: empty here (no density)
+    pd.testing.assert_frame_equal(back[columns], data.samples[columns].reset_index(drop=True))
 
 
 def test_pytest_benchmark_compare_reads_the_export(data, tmp_path):

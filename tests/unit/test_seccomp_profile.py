@@ -1,11 +1,11 @@
-"""box's and vz's seccomp profiles as data (runtimes/box/seccomp.py), checked without a container."""
+"""box's and vz's seccomp profiles as data (runtimes/kernel/seccomp.py), checked without a container."""
 
 from __future__ import annotations
 
 import pytest
 
-from runtimes.box import seccomp
-from runtimes.box.errors import BoxError
+from runtimes.kernel import seccomp
+from runtimes.kernel.errors import SetupError
 from runtimes.openvz.security import VZ_PROFILE
 
 # What Docker's profile allows only with a capability box drops, or no longer at all (io_uring).
@@ -53,5 +53,5 @@ def test_security_opt_setting(opts: tuple[str, ...], expected: str) -> None:
 
 @pytest.mark.parametrize("opt", ["seccomp=/etc/profile.json", "apparmor=unconfined", "label=disable", ""])
 def test_other_security_opts_are_refused_with_one_line(opt: str) -> None:
-    with pytest.raises(BoxError, match="box knows only seccomp=unconfined"):
+    with pytest.raises(SetupError, match="box knows only seccomp=unconfined"):
         seccomp.setting([opt])

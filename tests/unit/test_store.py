@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tarfile
 import types
 from pathlib import Path
 
 import pytest
 
+from bench import owner
 from bench import store as store_mod
 from bench.errors import StoreError
 from bench.results import RunRecord, RuntimeInfo, ScenarioInfo, Skip
@@ -63,20 +71,23 @@ def test_round_trip_keeps_everything_and_samples_only_measured_ok_runs(tmp_path)
         "chroot": RuntimeInfo("chroot", "chroot(2)", "chroot(8)", {"chroot": "chroot (GNU coreutils) 9.1"}),
     }
 
-    samples = sorted(data.samples.itertuples(index=False, name=None))
+    samples = sorted(data.samples[["scenario", "runtime", "iteration", "metric", "value"]]
+                     .itertuples(index=False, name=None))
+    assert set(data.samples["kind"]) == {"measured"} and data.samples["instances"].isna().all()
     assert samples == sorted([
         ("startup", "native", 0, "ready_s", 0.001), ("startup", "native", 0, "exit_s", 0.002),
         ("startup", "native", 1, "ready_s", 0.003), ("startup", "native", 1, "exit_s", 0.004),
         ("startup", "chroot", 1, "ready_s", 0.002), ("startup", "chroot", 1, "exit_s", 0.005),
     ])  # neither the warm-up's 9.0 nor the failed run's 7.0
 
-    runs = list(data.runs.itertuples(index=False, name=None))
+    runs = list(data.runs[["scenario", "runtime", "iteration", "kind", "warmup", "ok", "error"]]
+                .itertuples(index=False, name=None))
     assert runs == [
-        ("startup", "native", 0, 1, 1, ""),
-        ("startup", "native", 0, 0, 1, ""),
-        ("startup", "native", 1, 0, 1, ""),
-        ("startup", "chroot", 0, 0, 0, "timed out after 60 s"),
-        ("startup", "chroot", 1, 0, 1, ""),
+        ("startup", "native", 0, "warmup", 1, 1, ""),
+        ("startup", "native", 0, "measured", 0, 1, ""),
+        ("startup", "native", 1, "measured", 0, 1, ""),
+        ("startup", "chroot", 0, "measured", 0, 0, "timed out after 60 s"),
+        ("startup", "chroot", 1, "measured", 0, 1, ""),
     ]
 
 
@@ -245,6 +256,118 @@ def test_a_version_1_store_is_migrated_to_2_keeping_its_runs(tmp_path):
     with Store(copy) as store:
         data = store.load()
     with sqlite3.connect(copy) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert len(data.runs) == runs > 0
     assert data.runtimes["chroot"].launch == "" and data.runtimes["chroot"].versions
+
+
+# -- schema 3: runs say their kind and instance count; sessions their process --------------
+
+RELEASE = "95b270c"  # the release before schema 3: setup runs were iteration -1, N the `instances_count` figure
+REPO = Path(__file__).resolve().parents[2]
+
+# Written by the release's own code (its Store, its runner's SETUP_ITERATION), as its `bench run` wrote sessions.
+_OLD_SESSION = """
+import json, sys
+from pathlib import Path
+from bench.results import RunRecord, RuntimeInfo, ScenarioInfo
+from bench.runner import SETUP_ITERATION
+from bench.store import Store
+with Store(Path(sys.argv[1])) as store:
+    sid = store.begin_session("bench run startup density", quick=True, metadata={"hostname": "old"})
+    store.record_scenario(sid, ScenarioInfo("startup", "", "", "ready", (), ("ready_s",), 1, 2))
+    store.record_scenario(sid, ScenarioInfo("density", "", "", "idle", (), ("density_ready_s",), 1, 2, chart="density"))
+    store.record_runtime(sid, RuntimeInfo("native"))
+    R = lambda *a, **k: store.record_run(sid, RunRecord(*a, **k, started_at="2026-01-01T00:00:00+00:00"))
+    R("startup", "native", 0, True, True, {"ready_s": 9.0})            # warm-up
+    R("startup", "native", 0, False, True, {"ready_s": 0.001})
+    R("startup", "native", 1, False, True, {"ready_s": 0.003})
+    R("startup", "native", SETUP_ITERATION, False, True, {"vz_ct_start_s": 0.5, "daemon_dockerd_pss_bytes": 4e7})
+    R("density", "native", 0, True, True, {"instances_count": 1.0, "density_ready_s": 0.5})  # warm-up
+    for i, n in enumerate((1, 2, 4)):
+        R("density", "native", i, False, True, {"instances_count": float(n), "density_ready_s": 0.01 * n})
+    R("density", "native", 3, False, False, {"instances_count": 8.0}, "not started: 8 instances would need more")
+    store.finish_session(sid, "finished")
+    running = store.begin_session("bench run all", quick=False, metadata={})  # then killed: never finished
+    print(json.dumps([sid, running]))
+"""
+
+
+@pytest.fixture(scope="module")
+def release_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """A store written by release 95b270c's code (schema 2), with a finished and a never-finished session."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", RELEASE, "bench", "runtimes"], capture_output=True)
+    if archive.returncode != 0:
+        pytest.fail(f"git cannot give release {RELEASE} here: {archive.stderr.decode().strip()}; "
+                    "fix: git fetch --unshallow")
+    tree = tmp_path_factory.mktemp("release")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
+        files.extractall(tree)  # our own repository's archive
+    path = tree / "isobench.sqlite"
+    out = subprocess.run([sys.executable, "-c", _OLD_SESSION, str(path)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(tree)}, cwd=tree, check=True)
+    finished, running = json.loads(out.stdout)
+    assert _user_version(path) == 2
+    return path, finished, running
+
+
+def test_a_store_of_the_previous_release_keeps_its_figures_and_gains_kinds_and_instances(release_store, tmp_path):
+    copy = tmp_path / "isobench.sqlite"
+    shutil.copyfile(release_store[0], copy)
+    with Store(copy) as store:
+        data = store.load(release_store[1])
+    assert _user_version(copy) == SCHEMA_VERSION
+    runs = data.runs[["scenario", "iteration", "kind", "instances", "ok"]]
+    startup = runs[runs["scenario"] == "startup"]
+    assert list(startup[["iteration", "kind"]].itertuples(index=False, name=None)) == [
+        (0, "warmup"), (0, "measured"), (1, "measured"), (0, "setup")]  # the setup run: iteration -1 before
+    assert startup["instances"].isna().all()
+    density = runs[runs["scenario"] == "density"]
+    assert list(density["kind"]) == ["warmup", "measured", "measured", "measured", "measured"]
+    assert list(density["instances"]) == [1, 1, 2, 4, 8]  # the refused step keeps its N too
+    samples = data.samples
+    assert "instances_count" not in set(samples["metric"])
+    setup = samples[samples["kind"] == "setup"]
+    assert dict(zip(setup["metric"], setup["value"])) == {"vz_ct_start_s": 0.5, "daemon_dockerd_pss_bytes": 4e7}
+    ready = samples[(samples["metric"] == "ready_s")]
+    assert sorted(ready["value"]) == [0.001, 0.003]  # the warm-up's 9.0 stays out, as before
+    dens = samples[samples["metric"] == "density_ready_s"].sort_values("instances")
+    assert list(zip(dens["instances"], dens["value"])) == [(1, 0.01), (2, 0.02), (4, 0.04)]
+
+
+def test_a_session_the_previous_release_left_running_is_marked_interrupted(release_store, tmp_path):
+    copy = tmp_path / "isobench.sqlite"
+    shutil.copyfile(release_store[0], copy)
+    with Store(copy) as store:
+        assert {s.id: s.status for s in store.sessions()}[release_store[2]] == "running"
+        assert store.mark_interrupted() == [release_store[2]]  # no process recorded: no isobench of now runs it
+        assert {s.id: s.status for s in store.sessions()} == {release_store[1]: "finished",
+                                                              release_store[2]: "interrupted"}
+
+
+def test_only_sessions_whose_process_is_gone_are_marked_interrupted(tmp_path):
+    path = tmp_path / "s.sqlite"
+    child = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        with Store(path) as store:
+            ids = {k: store.begin_session("bench run", quick=False, metadata={})
+                   for k in ("mine", "child", "reused", "rebooted")}
+            db = sqlite3.connect(path)
+            # `child` ran in a process that is about to die; `reused` names this live pid, started at another
+            # tick (the pid was reused); `rebooted` ran in another boot of the host.
+            db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?",
+                       (child.pid, owner.start_time(child.pid), ids["child"]))
+            db.execute("UPDATE sessions SET pid_started = '1' WHERE id = ?", (ids["reused"],))
+            db.execute("UPDATE sessions SET boot_id = 'another-boot' WHERE id = ?", (ids["rebooted"],))
+            db.commit()
+            db.close()
+            assert sorted(store.mark_interrupted()) == sorted([ids["reused"], ids["rebooted"]])
+            child.communicate(b"")  # the child's process ends
+            assert store.mark_interrupted() == [ids["child"]]
+            assert store.mark_interrupted() == []
+            status = {s.id: s.status for s in store.sessions()}
+    finally:
+        child.kill()
+        child.wait()
+    assert status == {ids["mine"]: "running", ids["child"]: "interrupted", ids["reused"]: "interrupted",
+                      ids["rebooted"]: "interrupted"}

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from bench.errors import InstanceError
-from bench.runner import RunOptions, planned_repetitions, planned_warmups
+from bench.runner import Lineup, RunOptions, planned_repetitions, planned_warmups
 from bench.scenario import select
 from runtimes import Limits
 from runtimes.base import TimedLine
-from runtimes.libvirt_vm import LibvirtVM, guest_size
-from runtimes.vm_console import boot_phases, guest_memory, parse_guest_line
-from runtimes.vm_domain import DomainSpec, domain_xml, kernel_cmdline
-from runtimes.vm_guest import S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, CpioEntry, cpio_newc
-from runtimes.vm_kernel import _versioned_dependency
+from runtimes.vm.instance import guest_size
+from runtimes.vm.libvirt import LibvirtVM
+from runtimes.vm.console import boot_phases, guest_memory, parse_guest_line
+from runtimes.vm.domain import DomainSpec, domain_xml, kernel_cmdline
+from runtimes.vm.guest import S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, CpioEntry, cpio_newc
+from runtimes.vm.guest_kernel import _versioned_dependency
 
 
 def domain(accelerator: str = "tcg", name: str = "isobench-test") -> ET.Element:
@@ -139,17 +140,17 @@ def test_guest_memory_includes_the_guest_page_cache_when_reported() -> None:
 def test_a_capped_runtime_runs_fewer_measured_runs_unless_told_otherwise() -> None:
     startup = select(["startup"])[0]
     names = ["native", LibvirtVM.name]
-    assert planned_repetitions(startup, names, RunOptions()) == {"native": 60, "libvirt": LibvirtVM.max_repetitions}
+    assert planned_repetitions(startup, names, RunOptions(), Lineup.registered()) == {"native": 60, "libvirt": LibvirtVM.max_repetitions}
     quick = startup.quick()
-    assert planned_repetitions(quick, names, RunOptions(quick=True)) == {"native": 10, "libvirt": LibvirtVM.max_quick_repetitions}
-    assert planned_repetitions(startup, names, RunOptions(repetitions=20)) == {"native": 60, "libvirt": 60}, \
+    assert planned_repetitions(quick, names, RunOptions(quick=True), Lineup.registered()) == {"native": 10, "libvirt": LibvirtVM.max_quick_repetitions}
+    assert planned_repetitions(startup, names, RunOptions(repetitions=20), Lineup.registered()) == {"native": 60, "libvirt": 60}, \
         "an explicit -n is taken as asked (run_suite has already applied it to the scenario)"
 
 
 def test_with_quick_a_vm_skips_its_warm_ups_and_the_others_keep_theirs() -> None:
     startup = select(["startup"])[0]
     names = ["native", LibvirtVM.name]
-    assert planned_warmups(startup, names, RunOptions()) == {"native": startup.warmup, "libvirt": startup.warmup}
+    assert planned_warmups(startup, names, RunOptions(), Lineup.registered()) == {"native": startup.warmup, "libvirt": startup.warmup}
     quick = startup.quick()
-    assert planned_warmups(quick, names, RunOptions(quick=True)) == {"native": quick.warmup,
+    assert planned_warmups(quick, names, RunOptions(quick=True), Lineup.registered()) == {"native": quick.warmup,
                                                                      "libvirt": LibvirtVM.max_quick_warmups}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runtimes.box.cgroups import CgroupV2
+from runtimes.kernel.cgroups import CgroupV2
 from runtimes.openvz import config as conf
 from runtimes.openvz import resources
 from runtimes.openvz.errors import BadInput

@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 
 from runtimes import build_image
-from runtimes.box import cgroups
+from runtimes.kernel import cgroups
 from runtimes.box.runtime import BoxRuntime
 from tests.integration import test_box_devices as device_checks
 from tests.integration import test_box_isolation as checks
@@ -23,7 +23,7 @@ ENGINE_CHECKS = (
     checks.test_memory_limit_oom_kills_and_the_state_says_so,
     checks.test_pids_limit_stops_a_fork_bomb,
     checks.test_cpu_quota_shows_in_measured_throughput,
-    # v2 has no devices files: these show box's BPF device program at work (runtimes/box/devices.py)
+    # v2 has no devices files: these show box's BPF device program at work (runtimes/kernel/devices.py)
     device_checks.test_a_node_made_where_nodev_does_not_apply_cannot_be_opened,
     device_checks.test_the_devices_a_container_is_given_work,
 )

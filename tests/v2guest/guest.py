@@ -3,7 +3,7 @@
 The host here has cgroup v1 (most distributions now run v2), and a fake v2
 tree would prove nothing, so box's v2 code is exercised in a real guest:
 
-- the Debian cloud kernel the VM runtime already fetches (runtimes.vm_kernel),
+- the Debian cloud kernel the VM runtime already fetches (runtimes.vm.guest_kernel),
   with /sys/fs/cgroup mounted as cgroup2 alone, so every controller is v2;
 - its root is the host's "/", shared read-only with virtiofs (the guest
   sees the same Python, virtualenv and repository), with a tmpfs on /run
@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from runtimes.image import BUSYBOX
-from runtimes.paths import cache_dir
-from runtimes.vm_guest import S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, CpioEntry, cpio_newc
-from runtimes.vm_kernel import Kernel, fetch_kernel, load_order, module_bytes, module_index
+from runtimes.kernel.paths import cache_dir
+from runtimes.vm.guest import S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, CpioEntry, cpio_newc
+from runtimes.vm.guest_kernel import Kernel, fetch_kernel, load_order, module_bytes, module_index
 
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 QEMU = "qemu-system-x86_64"

@@ -32,9 +32,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from runtimes.base import Limits
-from runtimes.box import devices
-from runtimes.box.devices import DeviceRule
+from runtimes.kernel.limits import Limits
+from runtimes.kernel import devices
+from runtimes.kernel.devices import DeviceRule
+from runtimes.kernel.messages import Message, say
+
+
+class CgroupsMissing(OSError):
+    """The controllers a cgroup needs are not there; carries why as a ``Message`` for the report."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "box"               # every group box makes lives under this one (vz passes parent="vz")
@@ -196,7 +205,7 @@ class CgroupV1(Cgroup):
         mounts = _v1_mounts()
         missing = [c for c in self.CONTROLLERS if c not in mounts]
         if missing:
-            raise OSError(f"cgroup v1 controllers not mounted: {', '.join(missing)}")
+            raise CgroupsMissing(say("cgroups.v1-not-mounted", controllers=", ".join(missing)))
         self._dir = {c: mounts[c] / parent / name for c in self.CONTROLLERS}
 
     @property

@@ -9,7 +9,7 @@ are kept in the cache.
 
 The cache entry is named after the version apt would fetch now (read from the
 local package lists, no network), so the kernel is fetched again only when the
-distribution publishes a new one. ``python -m runtimes.vm_kernel`` fetches it
+distribution publishes a new one. ``python -m runtimes.vm.guest_kernel`` fetches it
 ahead of time (``scripts/provision`` does).
 """
 
@@ -27,8 +27,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench.errors import ImageError
-from runtimes.paths import cache_dir
+from runtimes.kernel.errors import ImageError
+from runtimes.kernel.paths import cache_dir
 
 META_PACKAGE = "linux-image-cloud-amd64"
 # What the guest cannot boot without and this kernel builds as modules (see
@@ -259,6 +259,6 @@ def _copy_modules(tree: Path, dest: Path, wanted: Iterable[str]) -> list[str]:
     return order
 
 
-if __name__ == "__main__":  # `python -m runtimes.vm_kernel`: fetch ahead of time
+if __name__ == "__main__":  # `python -m runtimes.vm.guest_kernel`: fetch ahead of time
     kernel = fetch_kernel()
     print(f"guest kernel: {kernel.label} in {kernel.vmlinuz.parent}")

@@ -11,13 +11,11 @@ import functools
 import hashlib
 import os
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.errors import ImageError
-from runtimes.paths import cache_dir
+from runtimes.kernel.errors import ImageError
+from runtimes.kernel.paths import cache_dir
 
 CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
 
@@ -25,6 +23,8 @@ CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
 @functools.cache
 def compiler_version() -> str:
     """gcc's first line of ``--version``, as the image's inputs record it."""
+    import subprocess  # here and in compile_static, not at the top: `box run` only finds the cached binary
+
     try:
         out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as err:
@@ -62,6 +62,9 @@ def compile_static(sources: Path | Sequence[Path], name: str, cache: Path | None
     target = (cache or cache_dir()) / "bin" / key[:16] / name
     if target.is_file():
         return target
+    import subprocess
+    import tempfile
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}-", dir=target.parent)
     os.close(fd)

@@ -1,4 +1,4 @@
-"""box's seccomp filter: an allow-list modelled on Docker's default profile, compiled once and loaded last.
+"""The seccomp allow-list of box (crun, runc and LXC in the suite get it too): Docker's default, compiled once, loaded last.
 
 seccomp (seccomp(2), SECCOMP_MODE_FILTER) hands the kernel a small BPF
 program that then looks at every system call the process — and everything it
@@ -56,8 +56,8 @@ import os
 from collections.abc import Iterable, Sequence
 from types import ModuleType
 
-from runtimes.box import linux
-from runtimes.box.errors import BoxError
+from runtimes.kernel import linux
+from runtimes.kernel.errors import SetupError
 
 # What a container's config records (state.Config.seccomp), from Docker's `--security-opt seccomp=…`.
 CONFINED, UNCONFINED = "default", "unconfined"
@@ -218,7 +218,7 @@ NEWER_THAN_LIBSECCOMP = {
 }
 
 
-class SeccompUnavailable(BoxError):
+class SeccompUnavailable(SetupError):
     """libseccomp's Python binding cannot be imported, so no filter can be compiled."""
 
 
@@ -229,8 +229,8 @@ def setting(security_opts: Sequence[str]) -> str:
         if opt in ("seccomp=unconfined", "seccomp:unconfined"):  # Docker accepts both separators
             result = UNCONFINED
         else:
-            raise BoxError(f"unsupported --security-opt {opt!r}: box knows only seccomp=unconfined "
-                           "(its seccomp profile is built in; see runtimes/box/seccomp.py)")
+            raise SetupError(f"unsupported --security-opt {opt!r}: box knows only seccomp=unconfined "
+                           "(its seccomp profile is built in; see runtimes/kernel/seccomp.py)")
     return result
 
 

@@ -1,6 +1,6 @@
 """What the VM boots: kernel, initramfs and disk, made from the one image and cached.
 
-- **kernel**: the Debian cloud kernel (``runtimes.vm_kernel``).
+- **kernel**: the Debian cloud kernel (``runtimes.vm.guest_kernel``).
 - **initramfs**: a cpio archive with static busybox, the virtio modules that
   kernel builds as modules, and an ``/init`` script that loads them, mounts
   the disk and hands over to the disk's init with ``switch_root``.
@@ -17,7 +17,7 @@ disk's init, which runs them. So the domain XML shows exactly what ran.
 
 Guest lines on the console look like ``GUEST event=init uptime_s=1.89`` (the
 guest's own clock, for the boot breakdown); they are parsed in
-``runtimes.vm_console``.
+``runtimes.vm.console``.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from bench.errors import ImageError, InstanceError
+from runtimes.kernel.errors import ImageError, InstanceError
 from runtimes.image import BUSYBOX, Image
-from runtimes.paths import cache_dir
-from runtimes.vm_kernel import Kernel, fetch_kernel
+from runtimes.kernel import signals
+from runtimes.kernel.paths import cache_dir
+from runtimes.vm.guest_kernel import Kernel, fetch_kernel
 
 LAYOUT_VERSION = "1"   # bump when the scripts' protocol or the layout changes
 DISK_SIZE_MIB = 1024   # sparse; room for the io scenario's files
@@ -241,9 +242,20 @@ def build_guest(image: Image, cache: Path | None = None) -> Guest:
 def create_overlay(guest: Guest, overlay: Path) -> None:
     """A qcow2 file that reads through to the base disk and keeps this instance's writes."""
     argv = ["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", str(guest.disk), str(overlay)]
-    out = subprocess.run(argv, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise InstanceError(f"libvirt: qemu-img create {overlay} failed: {out.stderr.strip()}")
+    proc = None
+    try:
+        with signals.held():  # a Ctrl-C inside Popen would leave the child unreaped; it lands when the block ends
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate()
+    except BaseException:
+        # subprocess.run waits only 0.25 s for it after a Ctrl-C (Popen.__exit__): reap it, leave no zombie.
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+            proc.stderr.close()
+        raise
+    if proc.returncode != 0:
+        raise InstanceError(f"libvirt: qemu-img create {overlay} failed: {err.strip()}")
 
 
 def publish(staging: Path, entry: Path, inputs: dict) -> None:

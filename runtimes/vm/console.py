@@ -12,7 +12,7 @@ The socket also carries input to the guest: its init reads a line ``stop``
 as the request to stop the workload.
 
 Guest lines (``GUEST event=NAME key=value ...``, written by the scripts in
-``runtimes.vm_guest``) are parsed here, in one place, and turned into the
+``runtimes.vm.guest``) are parsed here, in one place, and turned into the
 VM's own figures: its boot phase by phase (``boot_phases``) and its guest's
 view of memory (``guest_memory``).
 """
@@ -26,7 +26,7 @@ import socket
 import time
 from pathlib import Path
 
-from bench.errors import InstanceError
+from runtimes.kernel.errors import InstanceError
 from runtimes.base import TimedLine, split_lines
 
 GUEST_PREFIX = "GUEST "

@@ -23,8 +23,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.errors import InstanceError
-from runtimes.paths import cache_dir
+from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import Message, say
+from runtimes.kernel.paths import cache_dir
 
 KVM_DEVICE = Path("/dev/kvm")
 PROBE_TIMEOUT_S = 10.0  # a KVM guest of this size prints READY in about a second
@@ -109,8 +110,8 @@ def describe(context: dict[str, str] | None = None, cache: Path | None = None) -
     return f"{data['name']}: {data['reason']}"
 
 
-def kvm_device_problem() -> str:
-    """Why libvirt's unprivileged QEMU user cannot open /dev/kvm, or "" when it can.
+def kvm_device_problem() -> Message | None:
+    """Why libvirt's unprivileged QEMU user cannot open /dev/kvm, or None when it can.
 
     udev gives /dev/kvm to group kvm, mode 0660. Without udev (containers,
     some minimal hosts) it stays root-only, and libvirt then believes the
@@ -118,12 +119,12 @@ def kvm_device_problem() -> str:
     times per domain start: tens of seconds each time.
     """
     if not KVM_DEVICE.exists():
-        return ""
+        return None
     st = KVM_DEVICE.stat()
     try:
         kvm_gid = grp.getgrnam("kvm").gr_gid
     except KeyError:
-        return "group kvm does not exist"
+        return say("kvm.no-group")
     if st.st_mode & 0o006 == 0o006 or (st.st_gid == kvm_gid and st.st_mode & 0o060 == 0o060):
-        return ""
-    return f"{KVM_DEVICE} is mode {st.st_mode & 0o777:o}, group {st.st_gid}: libvirt's QEMU user (group kvm) cannot open it"
+        return None
+    return say("kvm.device-mode", device=str(KVM_DEVICE), mode=f"{st.st_mode & 0o777:o}", gid=st.st_gid)

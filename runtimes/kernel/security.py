@@ -22,13 +22,13 @@ modelled on Docker's default profile, loaded after all of the above.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import resource
 from collections.abc import Iterable
 
-from runtimes.box import linux
-from runtimes.box.user import ROOT, Identity
+from runtimes.kernel import linux
 
 # Docker's default capability set (moby oci/caps/defaults.go), by number
 # from linux/capability.h. Everything else — CAP_SYS_ADMIN (mount, most of
@@ -42,6 +42,19 @@ DOCKER_DEFAULT_CAPS = {
 
 # The OCI runtime spec's example/default rlimit (runc spec's config.json).
 RLIMITS = {resource.RLIMIT_NOFILE: (1024, 1024)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Identity:
+    """Who a container's command runs as: resolved from the image's USER by the runtime (box/user.py)."""
+
+    uid: int
+    gid: int
+    groups: tuple[int, ...] = ()
+    home: str = "/"
+
+
+ROOT = Identity(0, 0, (), "/root")
 
 
 def kernel_capabilities() -> range:

@@ -38,8 +38,8 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from runtimes.box import linux
-from runtimes.box.linux import MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT
+from runtimes.kernel import linux
+from runtimes.kernel.linux import MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_RDONLY, MS_REC, MS_REMOUNT
 
 # Paths Docker hides (moby oci/defaults.go): files get /dev/null bound over
 # them, directories an empty read-only tmpfs. They leak host information

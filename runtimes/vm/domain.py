@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from bench.errors import InstanceError
+from runtimes.kernel.errors import InstanceError
 
 # The guest kernel's own settings, before the workload's argv:
 #   console=ttyS0  kernel messages and /dev/console on the first serial port
@@ -59,7 +59,7 @@ DOMAIN_XML = """\
       <source file='{disk}'/>
       <target dev='vda' bus='virtio'/>
     </disk>
-    <!-- the serial console connects to the host's socket (runtimes/vm_console.py) -->
+    <!-- the serial console connects to the host's socket (runtimes/vm/console.py) -->
     <serial type='unix'>
       <source mode='connect' path='{console}'/>
       <target port='0'/>

@@ -1,0 +1,105 @@
+"""Spanish of every message code (runtimes/kernel/messages.py, bench/messages.py), keyed by code.
+
+Each template places the same fields as the English one, as ``{field}``, with
+the same format spec where the English has one (``{seconds:g}``): a number is
+then written with the report's decimal mark (``Catalogue.message``). A field
+that holds a message is written in Spanish too; any other text field is a
+value (a path, a command, what a tool printed) shown as it is.
+
+tests/unit/test_messages.py fails when a code has no entry here, or when an
+entry's fields are not its English template's.
+"""
+
+from __future__ import annotations
+
+ES_MESSAGES: dict[str, str] = {
+    # -- why a runtime cannot run here ---------------------------------------------------------------------
+    "chroot.needs-root": "chroot(2) necesita root (CAP_SYS_CHROOT)",
+    "peers.needs-root": "necesita root para los espacios de nombres, los montajes y los cgroups",
+    "box.needs-root": "box necesita root para los espacios de nombres, los montajes y los cgroups",
+    "vz.needs-root": "vz necesita root para los espacios de nombres, los dispositivos loop, veth y los cgroups",
+    "vz.no-loop-devices": "no hay dispositivos loop (falta /dev/loop-control)",
+    "tool.not-found": "no se encuentra {tool}",
+    "tool.failed": "`{command}` falló: {said}",
+    "tool.exited": "`{command}` terminó con el estado {status}: {said}",
+    "tool.no-output": "sin salida",
+    "kernel.no-filesystem": "el núcleo no tiene {filesystem}",
+    "cgroups.unusable": "los cgroups no se pueden usar: {reason}",
+    "cgroups.v1-not-mounted": "controladores de cgroup v1 sin montar: {controllers}",
+    "seccomp.binding-missing": "falta el módulo de Python de libseccomp",
+    "libvirt.needs-root": "el demonio de sistema de libvirt (qemu:///system) necesita root",
+    "libvirt.no-python-module": "el módulo de Python de libvirt no está instalado",
+    "libvirt.unreachable-on": "libvirtd no responde en {uri} ({said})",
+    "libvirt.kvm-unusable": "{reason}, así que cada arranque de una VM tardaría minutos",
+    "kvm.no-group": "el grupo kvm no existe",
+    "kvm.device-mode": "{device} tiene el modo {mode} y el grupo {gid}: el usuario de QEMU de libvirt (grupo kvm) "
+                       "no puede abrirlo",
+    "docker.engine-failed": "la suite no pudo arrancar un motor Docker: {reason}",
+    "docker.no-answer": "ningún motor Docker responde en {path} ({said})",
+    "docker.not-docker": "{path} respondió, pero no como un motor Docker",
+    "docker.not-installed": "dockerd no está instalado (sudo scripts/provision instala docker.io)",
+    "docker.exited": "dockerd terminó con el estado {status}: {said}",
+    "docker.timeout": "dockerd no respondió en {seconds:g} s: {said}",
+    "docker.held": "el dockerd de otra ejecución ocupa {path} (bench clean lo para)",
+    "gvisor.unknown-platform": "{variable}={chosen!r} no es una plataforma de este runsc",
+    "gvisor.no-kvm": "la plataforma kvm de gVisor necesita /dev/kvm, que falta o no se puede usar",
+    "microvm.no-firmware": "falta el firmware de microvm (qboot) {path}",
+    # -- the fix beside a reason ---------------------------------------------------------------------------
+    "fix.run-as-root": "ejecútelo como root: sudo bench ...",
+    "fix.install": "sudo apt-get install {package}",
+    "fix.install-or-provision": "sudo apt-get install {package} (o sudo scripts/provision)",
+    "fix.reinstall": "sudo apt-get install --reinstall {package}",
+    "fix.modprobe": "sudo modprobe {module}",
+    "fix.mount-cgroups": "monte los controladores de cgroups (vea bench doctor)",
+    "fix.kvm-group": "{command} (da /dev/kvm al grupo kvm, como hace udev)",
+    "fix.start-libvirtd": "{command} (arranca virtlogd y libvirtd)",
+    "fix.provision": "{command}",
+    "fix.gvisor-platform": "póngala en una de {platforms}, o quítela para usar {default}",
+    "fix.gvisor-kvm": "quite {variable} para usar ptrace, o active la virtualización",
+    "fix.docker": "sudo scripts/provision (instala docker.io); un `bench run` arranca el motor por sí mismo",
+    # -- a runtime that could not be set up ----------------------------------------------------------------
+    "unavailable": "{runtime}: {reason}",
+    "unavailable.fix": "{runtime}: {reason} ({fix})",
+    "libvirt.unreachable": "libvirtd no responde ({said})",
+    "engine.import-failed": "falló la importación de la imagen de la suite con {tool}: {said}",
+    "hybrid.no-mount-namespace": "no se puede crear un espacio de nombres de montaje sin {mount}: {said}",
+    "fix.hybrid": "compruebe que unshare(1) y umount funcionan como root",
+    # -- an instance that failed ---------------------------------------------------------------------------
+    "instance.no-ready-line": "{runtime}: ninguna línea de «listo» en {seconds:g} s",
+    "instance.output-closed": "{runtime}: la carga cerró su salida antes de estar lista",
+    "instance.exited-early": "{runtime}: la carga terminó con el estado {status} antes de estar lista: {said}",
+    "instance.still-running": "{runtime}: sigue en marcha después de {seconds:g} s",
+    "instance.no-exit": "{runtime}: la salida se cerró, pero el proceso no terminó en {seconds:g} s",
+    "instance.cannot-launch": "{runtime}: no se puede lanzar {program}: {said}",
+    "box.setup-failed": "box: falló la preparación del contenedor: {said}",
+    "vz.exec-failed": "openvz: falló la entrada en el CT: {said}",
+    "vm.stopped-early": "{runtime}: la VM se detuvo antes de que la carga estuviera lista: {said}",
+    "vm.still-runs": "{runtime}: la VM sigue en marcha después de {seconds:g} s",
+    "vm.no-exit-status": "{runtime}: la VM se detuvo sin informar del estado de salida de la carga: {said}",
+    # -- the harness (bench/messages.py) -------------------------------------------------------------------
+    "run.setup-failed": "falló la preparación: {reason}",
+    "run.probe-error": "error de la sonda en {mode}: {what} (errno {errno})",
+    "run.exited": "la carga terminó con el estado {status:g}",
+    "run.failed-said": "{reason}: {said}",
+    "density.step-failed": "{n} instancia(s): {reason}",
+    "density.refused-one": "no se inició: {n} instancia necesitaría unos {need_gib:.2f} GiB y dejaría menos del "
+                           "margen de {margin_gib:.1f} GiB de los {available_gib:.2f} GiB disponibles (reduzca "
+                           "margin_mib o max_instances en [density])",
+    "density.refused": "no se inició: {n} instancias necesitarían unos {need_gib:.2f} GiB y dejarían menos del "
+                       "margen de {margin_gib:.1f} GiB de los {available_gib:.2f} GiB disponibles (reduzca "
+                       "margin_mib o max_instances en [density])",
+    # -- a note in the Tools column ------------------------------------------------------------------------
+    "limits.not-enforced": "no se aplican ({tool} no crea ningún cgroup)",
+    "hybrid.note": "{tool} rechaza este anfitrión de cgroups híbrido (controladores v1 más cgroup2 en {mount}): cada "
+                   "lanzamiento se ejecuta en un espacio de nombres de montaje privado sin {mount} (nsenter; el "
+                   "anfitrión no cambia)",
+    "podman.rlimits": "root no tiene CAP_SYS_RESOURCE, así que no se pueden poner los rlimits predeterminados de "
+                      "podman: cada ejecución lleva {flags}",
+    "microvm.clock": "emulación por software: al núcleo invitado se le da la frecuencia del TSC (tsc_early_khz={khz} "
+                     "tsc=reliable), porque no tiene HPET ni temporizador ACPI con los que calibrarla",
+    "oci.bundle": "config.json de la especificación de runtime OCI {version}, escrito por {path}",
+    "vm.disk": "virtio-blk, capa qcow2 sobre ext4 en bruto, cache={cache}, {option}={mode}",
+    "vm.guest-size": "{vcpus} vCPU, {mib} MiB salvo que la sección [limits] de un escenario diga otra cosa",
+    "seccomp.filter": "filtro libseccomp",
+    "seccomp.none": "ninguno (falta python3-seccomp)",
+}
