@@ -29,7 +29,7 @@ soak: provision
 	ISOBENCH_SOAK_S=1200 $(ROOT) $(PYTHON) -m pytest tests/integration/test_faults.py -s
 
 perf: provision
-	$(ROOT) $(PYTHON) -m pytest tests/perf --benchmark-columns=min,median,iqr,max,rounds
+	$(ROOT) $(PYTHON) -m pytest tests/perf -s --benchmark-columns=min,median,iqr,max,rounds  # -s: the figures each benchmark prints
 
 # The README's picture (docs/img/report.png) from a fresh `bench run all --quick`.
 screenshot: provision

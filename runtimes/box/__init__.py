@@ -7,7 +7,8 @@ Where to look:
 - ``images.py``     the OCI image-layout store; ``state.py`` containers on disk
 - ``pull.py``       `box pull`: ``reference.py`` (names), ``registry.py`` + ``auth.py`` (the
                     distribution API, tokens), ``layers.py`` (safe unpacking, whiteouts)
-- ``runtime.py``    box as a runtime of the benchmark suite; ``cli.py`` the `box` command
+- ``runtime.py``    box as a runtime of the benchmark suite
+- ``cli.py``        the `box` command: picks the verb, imports only its module from ``commands/`` (one per verb)
 
 The kernel work itself is one floor down, in ``runtimes/kernel/``, shared
 with vz and the peers: the system calls (``linux.py``), cgroups and devices,

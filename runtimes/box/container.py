@@ -239,9 +239,15 @@ class Engine:
         return container
 
     def finish(self, container: Container, wait_status: int | None = None) -> None:
-        """Record how the container ended and release its cgroup."""
+        """Record how the container ended and release its cgroup.
+
+        A --rm container is removed right after (every caller does), so its
+        end is kept in memory only: no usage read for the OOM flag, no state
+        file written just to be deleted — a part of every `box run --rm`.
+        """
         cgroup = container.cgroup()
-        usage = cgroup.usage() if cgroup.exists() else None
+        removed_next = container.config.auto_remove
+        usage = cgroup.usage() if not removed_next and cgroup.exists() else None
         code = _exit_code(container.dir / "exit", wait_status)
         container.state.status = Status.EXITED
         container.state.exit_code = code
@@ -249,7 +255,8 @@ class Engine:
         container.state.oom_killed = bool(usage and usage.oom_kills)
         if cgroup.exists():
             cgroup.destroy()
-        save_state(container.dir, container.state)
+        if not removed_next:
+            save_state(container.dir, container.state)
 
     def stop(self, container: Container, timeout_s: float = 10.0) -> None:
         """SIGTERM (box-init passes it on), then SIGKILL after ``timeout_s``, as `docker stop` does."""

@@ -201,7 +201,7 @@ def test_without_the_binding_the_runtime_says_it_is_not_available(no_binding: di
     script = "from runtimes.box.runtime import BoxRuntime; a = BoxRuntime.available(); print(a.ok, a.reason, a.fix, sep='|')"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=no_binding)
     assert done.stdout.strip() == ("False|libseccomp's Python binding is missing|"
-                                   "apt-get install python3-seccomp (or sudo scripts/provision)"), done.stderr
+                                   "sudo apt-get install python3-seccomp (or sudo scripts/provision)"), done.stderr
 
 
 def test_an_unknown_security_opt_is_one_clear_line(engine: Engine) -> None:
