@@ -14,6 +14,8 @@ import dataclasses
 import os
 from pathlib import Path
 
+from runtimes.kernel.process import process_start_time
+
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 
 
@@ -36,14 +38,9 @@ class Owner:
 
 
 def start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot; "" when it does not exist."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    # The command name (field 2) is in parentheses and may hold spaces or ')': split after the last ')'.
-    fields = stat[stat.rindex(")") + 2:].split()
-    return fields[19]  # field 22 overall; fields[0] here is field 3 (state)
+    """The process's start time in clock ticks since boot, as stored; "" when it does not exist."""
+    ticks = process_start_time(pid)
+    return "" if ticks is None else str(ticks)
 
 
 def boot_id() -> str:

@@ -1,4 +1,27 @@
-"""Reports built from the results store alone, never by re-running anything."""
+"""Reports built from the results store alone, never by re-running anything.
+
+Where to look:
+- ``html.py``       ``build_page``: the whole report as data, in reading order; it builds the
+                    Runtimes and Host appendices itself; ``render_html`` renders it
+- ``overview.py``   the first screen (one row per runtime); ``checks.py`` the "Read these first" warnings
+- ``sections.py``   one section per scenario: explanation, charts, figures tables, setup figures,
+                    daemons, density; ``tables.py`` a figures table and its headline sentence,
+                    ``charts.py`` the plotly figures, ``scorecard.py`` the isolation scorecard,
+                    ``vm.py`` the VM section (where its start-up goes), ``literature.py`` published figures
+- ``view.py``       the view model those builders return (Page, Section, Table, Cell…): plain data,
+                    what the tests check (tests/unit/test_report_view_model.py)
+- ``render.py``     the view model → HTML, through the Jinja2 templates and the stylesheet in
+                    ``templates/`` (page frame, section kinds, blocks, report.css)
+- ``texts.py``      the report's own words, keyed by code, English and Spanish side by side
+- ``messages_es.py`` the Spanish of each message code (why a run failed, a runtime was skipped)
+- ``i18n.py``       ``Catalogue``: one language's texts, messages and stored values, numbers
+                    with its decimal mark; ``catalogue_es.py`` the Spanish of text the report does
+                    not own (metric labels, stored runtime summaries…), ``catalogue_es_patterns.py``
+                    that of old sessions' English reasons
+- ``summary.py``    the statistics behind every figure; ``sources.py`` loading sessions and
+                    showing several side by side; ``context.py`` what each builder is handed
+- ``text.py``, ``compare.py``, ``export.py``  the terminal summary, `bench compare`, `bench export`
+"""
 
 from __future__ import annotations
 

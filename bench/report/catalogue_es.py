@@ -1,128 +1,27 @@
-"""Spanish text of the report, keyed by its English (see bench.report.i18n).
+"""Spanish of the text the report shows but does not own, keyed by its English (see bench.report.i18n).
 
-Metric labels and descriptions (bench.metrics), host metadata labels and worded values (bench.metadata),
-the literature (bench.report.literature), each runtime's summary and launch sentence (runtimes/, at the end)
-and the report's own sentences. A key missing here is shown in English;
-a few are the same in both languages (CPU, Python) and are listed so that none counts as missing.
+The report's own words (headings, explanations, warnings, chart titles and axes, `bench compare`'s
+verdicts) are not here: they are in bench.report.texts, keyed by a code, English and Spanish side by
+side, so rewording one never loses the other. What stays keyed by its English, on purpose:
+
+- Text stored with a session, which a report of an old session must still translate: each runtime's
+  summary and launch sentence (stored with its runs; an older wording falls back to English), host
+  metadata values written as words ("yes", "present", "none: no cpufreq driver …") and the notes a
+  runtime stored beside its tool versions before notes were messages (bench/report/messages_es.py
+  holds the Spanish of those that are).
+- Text registered by other modules, which the terminal table and the exports print in English too:
+  metric labels and descriptions and the isolation checks (bench.metrics), host metadata labels
+  (bench.metadata), and the literature (bench.report.literature). Their English is what the report
+  asks for, so it is the key; tests/unit/test_report_views.py fails when one has no entry here,
+  so rewording one of them in its module shows up as a failing test, not as English in a Spanish page.
+
+A key missing here is shown in English. A few entries are the same in both languages (CPU, Python):
+they are listed so that none counts as missing.
 """
 
 ES: dict[str, str] = {
-    'lower is better':
-        'menos es mejor',
-    'higher is better':
-        'más es mejor',
-    "above this chart's scale":
-        'por encima de la escala de este gráfico',
-    "below this chart's scale":
-        'por debajo de la escala de este gráfico',
-    'Host memory per idle instance (MiB, medians) — lower is better':
-        'Memoria del anfitrión por instancia inactiva (MiB, medianas) — menos es mejor',
-    'Density: N idle instances side by side (medians, Q1–Q3)':
-        'Densidad: N instancias inactivas a la vez (medianas, Q1–Q3)',
-    'Each I/O figure as a ratio to native (1× = the same as native)':
-        'Cada cifra de E/S como razón respecto a native (1\u00a0× = igual que native)',
-    ', log scale':
-        ', escala logarítmica',
-    'baseline':
-        'referencia',
-    'instances (N)':
-        'instancias (N)',
-    'ratio to native':
-        'razón respecto a native',
-    'median':
-        'mediana',
-    'published, not measured here':
-        'publicado, no medido aquí',
-    'This session did not finish (status: {status}); it shows the runs completed before it stopped.':
-        'Esta sesión no terminó (estado: {status}); muestra las ejecuciones completadas antes de que se detuviera.',
-    'Quick mode: few repetitions and small workloads. Good for a check, not for conclusions; run without --quick.':
-        'Modo rápido: pocas repeticiones y cargas pequeñas. Sirve para comprobar, no para sacar conclusiones; ejecútelo sin --quick.',
-    "This host is itself a virtual machine: every figure includes its hypervisor's overhead and noise.":
-        'Este anfitrión es a su vez una máquina virtual: cada cifra incluye la sobrecarga y el ruido de su hipervisor.',
-    ' Fix: {fix}':
-        ' Solución: {fix}',
-    '{runtime} failed {count} run(s) of {scenario}: {reason}':
-        '{runtime} falló {count} ejecución(es) de {scenario}: {reason}',
-    "CPU frequency governor is '{governor}': timings may vary with clock changes; set it to 'performance' (cpupower frequency-set -g performance).":
-        "El gobernador de frecuencia de la CPU es '{governor}': los tiempos pueden variar con los cambios de reloj; póngalo en 'performance' (cpupower frequency-set -g performance).",
-    'Other work was running: the load average was {load} on {cpus:.0f} CPUs when the session started{busy}, so runs competed for the CPU. Close other programs (and stop other benchmarks) and run again.':
-        'Había otro trabajo en marcha: la carga media era {load} con {cpus:.0f} CPU al empezar la sesión{busy}, así que las ejecuciones compitieron por la CPU. Cierre otros programas (y pare otras pruebas) y vuelva a ejecutar.',
-    ', {p:.0f} % of the CPUs busy with other work just before the first run':
-        ', con un {p:.0f} % de las CPU ocupadas en otro trabajo justo antes de la primera ejecución',
-    'The hypervisor under this host took {steal:.1f} % of its CPU time (steal time) during the session: other guests on the same machine slowed the runs. Run on bare metal or a quieter host.':
-        'El hipervisor bajo este anfitrión se llevó un {steal:.1f} % de su tiempo de CPU (tiempo robado, steal) durante la sesión: otros invitados de la misma máquina frenaron las ejecuciones. Use una máquina física o un anfitrión más tranquilo.',
-    "{name}: the VM ran under software emulation (TCG), not hardware virtualisation (KVM): QEMU translated every guest instruction, so its start-up and I/O figures are many times slower than a real VM's, and its CPU figure shows how well QEMU translates this one loop, not what a VM costs. Fix: run on a host where KVM works (bare metal, or a VM with nested virtualisation).":
-        '{name}: la VM funcionó con emulación por software (TCG), no con virtualización por hardware (KVM): QEMU tradujo cada instrucción del invitado, así que sus cifras de arranque y de E/S son muchas veces más lentas que las de una VM real, y su cifra de CPU muestra lo bien que QEMU traduce este bucle, no lo que cuesta una VM. Solución: use un anfitrión donde funcione KVM (máquina física, o una VM con virtualización anidada).',
-    '{runtime} did not run in {scenario}: {reason}.':
-        '{runtime} no se ejecutó en {scenario}: {reason}.',
-    '{scenario}: few runs for {which}; use --repetitions {n} or more.':
-        '{scenario}: pocas ejecuciones para {which}; use --repetitions {n} o más.',
-    '{scenario}: high spread (IQR as a share of the median) for {which}; close other programs, fix the CPU governor, or add repetitions.':
-        '{scenario}: dispersión alta (IQR como fracción de la mediana) en {which}; cierre otros programas, fije el gobernador de la CPU o añada repeticiones.',
-    'These sessions ran on different hosts ({what}): compare their ratios to native, not their absolute figures.':
-        'Estas sesiones se ejecutaron en anfitriones distintos ({what}): compare sus razones respecto a native, no sus cifras absolutas.',
-    'Host':
-        'Anfitrión',
-    "Published figures drawn beside this host's as grey dotted lines, stars or hatched bars marked ref. [n]. They were measured on other hardware, mostly with KVM, so expect the same order of magnitude and the same ranking, not the same numbers.":
-        'Cifras publicadas dibujadas junto a las de este anfitrión como líneas grises punteadas, estrellas o barras rayadas marcadas ref. [n]. Se midieron en otro hardware, casi siempre con KVM: espere el mismo orden de magnitud y la misma clasificación, no las mismas cifras.',
-    'The same workload ran under each runtime: {runtimes}. Every figure is the median of repeated runs after warm-up; ratios are to <b>{b}</b> (a plain process) measured in the same session. Error bars and boxes span the middle half of the runs (Q1–Q3), and each dot is one run.':
-        'La misma carga de trabajo se ejecutó en cada entorno: {runtimes}. Cada cifra es la mediana de ejecuciones repetidas tras el calentamiento; las razones son respecto a <b>{b}</b> (un proceso normal) medido en la misma sesión. Las barras de error y las cajas abarcan la mitad central de las ejecuciones (Q1–Q3), y cada punto es una ejecución.',
-    'isobench: what isolation costs':
-        'isobench: lo que cuesta el aislamiento',
-    'Command':
-        'Comando',
-    'Runtimes':
-        'Entornos de ejecución',
-    'runtime':
-        'entorno',
-    'what it is':
-        'qué es',
-    'how an instance starts':
-        'cómo arranca una instancia',
-    'tools':
-        'herramientas',
-    'Session':
-        'Sesión',
-    'started':
-        'iniciada',
     'kernel':
         'núcleo',
-    'report generated':
-        'informe generado',
-    'References':
-        'Referencias',
-    'Read these first':
-        'Lea esto primero',
-    'start-up (launch → READY)':
-        'arranque (lanzamiento → READY)',
-    'memory per instance (host PSS)':
-        'memoria por instancia (PSS en el anfitrión)',
-    'I/O speed vs native':
-        'velocidad de E/S frente a native',
-    'isolation checks passed':
-        'comprobaciones de aislamiento superadas',
-    'The session at a glance':
-        'La sesión de un vistazo',
-    'Medians of this session. I/O: the geometric mean over the I/O figures of each one’s speed relative to native (1× = native, 0.5× = half its speed). Isolation: checks blocked in every run, of those run. – : not measured in this session.':
-        'Medianas de esta sesión. E/S: la media geométrica, sobre las cifras de E/S, de la velocidad de cada una respecto a native (1\u00a0× = native, 0,5\u00a0× = la mitad de rápido). Aislamiento: comprobaciones bloqueadas en todas las ejecuciones, de las que se hicieron. – : no medido en esta sesión.',
-    'blocked in {p:.0%} of runs':
-        'bloqueado en el {p:.0%} de las ejecuciones',
-    'not run':
-        'no ejecutado',
-    'isolated':
-        'aislado',
-    'not isolated':
-        'no aislado',
-    'check':
-        'comprobación',
-    'score':
-        'puntuación',
-    '; {which} only: each of its runs takes seconds (a whole VM boots), so the runtime caps its runs to keep the suite within minutes, and its figures rest on fewer runs':
-        '; {which} solamente: cada una de sus ejecuciones tarda segundos (arranca una VM entera), así que el entorno limita sus ejecuciones para que la batería dure minutos, y sus cifras se basan en menos ejecuciones',
-    '{name} ran {n}':
-        '{name} hizo {n}',
-    'What the literature measured — other hardware, not this host':
-        'Lo que midió la literatura — otro hardware, no este anfitrión',
     'Docker engine answered':
         'el motor Docker respondió',
     'Docker engine':
@@ -135,99 +34,6 @@ ES: dict[str, str] = {
         'ya estaba en marcha',
     'dockerd started by the suite':
         'dockerd arrancado por la suite',
-    'What the daemons cost':
-        'Lo que cuestan los demonios',
-    "Docker is a client and a daemon: the docker command only sends a request to dockerd, which asks containerd, "
-    "which starts a small shim per container, and the shim runs runc, which creates the container and exits. "
-    "dockerd and containerd keep running whether any container runs or not, shared by all of them, so their "
-    "memory is in no container's figure above: it is here, measured once while no container ran. box and podman "
-    "have no daemon: the command you type sets the container up itself (podman keeps only a small conmon beside "
-    "each container, counted in its figure). libvirt's VMs rely on a daemon too, libvirtd.":
-        "Docker es un cliente y un demonio: la orden docker solo envía una petición a dockerd, que se la pide a "
-        "containerd, que arranca un pequeño shim por contenedor, y el shim ejecuta runc, que crea el contenedor y "
-        "termina. dockerd y containerd siguen en marcha haya contenedores o no, compartidos por todos, así que su "
-        "memoria no está en la cifra de ningún contenedor de arriba: está aquí, medida una vez sin ningún contenedor "
-        "en marcha. box y podman no tienen demonio: la orden que se escribe prepara el contenedor ella misma (podman "
-        "deja solo un pequeño conmon junto a cada contenedor, contado en su cifra). Las VM de libvirt también "
-        "dependen de un demonio, libvirtd.",
-    'none':
-        'ninguno',
-    'daemon':
-        'demonio',
-    'all its daemons':
-        'todos sus demonios',
-    'memory while idle (PSS)':
-        'memoria en reposo (PSS)',
-    'Measured once per scenario, while the runtime was being set up (one sample, so no spread):':
-        'Medido una vez por escenario, mientras se preparaba el entorno (una muestra, así que sin dispersión):',
-    'figure':
-        'cifra',
-    'value':
-        'valor',
-    'workload: <code>probe {w}</code>, {n} runs after {k} warm-up(s) per runtime':
-        'carga: <code>probe {w}</code>, {n} ejecuciones tras {k} de calentamiento por entorno',
-    'What this shows':
-        'Qué muestra esto',
-    'No density figures: no run recorded how many instances it started.':
-        'No hay cifras de densidad: ninguna ejecución registró cuántas instancias arrancó.',
-    'medians':
-        'medianas',
-    'Checked:':
-        'Comprobado:',
-    'No {label} figures: every run failed or none ran.':
-        'No hay cifras de {label}: todas las ejecuciones fallaron o no se ejecutó ninguna.',
-    'No isolation checks were recorded.':
-        'No se registró ninguna comprobación de aislamiento.',
-    'Not run here:':
-        'No se ejecutó aquí:',
-    'Median {label}: {parts}.':
-        'Mediana de {label}: {parts}.',
-    '1× (baseline)':
-        '1\u00a0× (referencia)',
-    '{b} is 0':
-        '{b} es 0',
-    'no {b} figure':
-        'sin cifra de {b}',
-    'min – max':
-        'mín – máx',
-    'runs':
-        'ejecuciones',
-    'outliers':
-        'atípicos',
-    'vs {b}':
-        'frente a {b}',
-    'not significant':
-        'no significativo',
-    ' (launch → READY median: {v})':
-        ' (mediana de lanzamiento → READY: {v})',
-    'the phases add up to {v}':
-        'las fases suman {v}',
-    "{runtime}'s own work before QEMU runs takes {own}; QEMU starting while libvirt configures it takes {start}. Everything after that — firmware, kernel, initramfs, probe — is the guest booting, which a hand-started QEMU pays too.":
-        'El trabajo propio de {runtime} antes de que QEMU se ejecute tarda {own}; el arranque de QEMU mientras libvirt lo configura tarda {start}. Todo lo demás — firmware, núcleo, initramfs, sonda — es el invitado arrancando, que un QEMU lanzado a mano también paga.',
-    'launch → READY, phase by phase (ms, medians)':
-        'lanzamiento → READY, fase a fase (ms, medianas)',
-    'phase':
-        'fase',
-    'what happens':
-        'qué ocurre',
-    'share':
-        'proporción',
-    "; the host pays {v} for the whole VM (QEMU's PSS)":
-        '; el anfitrión paga {v} por toda la VM (el PSS de QEMU)',
-    'hardware virtualisation (KVM)':
-        'virtualización por hardware (KVM)',
-    'software emulation (TCG)':
-        'emulación por software (TCG)',
-    'Inside the VM: where the start-up time goes':
-        'Dentro de la VM: a dónde va el tiempo de arranque',
-    "launch → READY in the {scenario} scenario, split into the phases a VM goes through (medians of each phase, so they add up to about the median total). Host-side moments come from the host's clock; the guest kernel's start comes from the guest's own clock, so that split is good to about 10 ms.":
-        'lanzamiento → READY en el escenario {scenario}, dividido en las fases por las que pasa una VM (medianas de cada fase, así que suman aproximadamente la mediana total). Los momentos del lado del anfitrión vienen de su reloj; el inicio del núcleo invitado viene del reloj del propio invitado, así que esa división es precisa a unos 10 ms.',
-    "In the {scenario} scenario, {runtime}'s guest sees {total}, of which {available} is still available while the probe holds still":
-        'En el escenario {scenario}, el invitado de {runtime} ve {total}, de los que {available} siguen disponibles mientras la sonda está quieta',
-    'Disk':
-        'Disco',
-    '{name} ran under {how}':
-        '{name} se ejecutó con {how}',
     'launch → READY':
         'lanzamiento → READY',
     "from the launch call until the host reads the probe's ready line":
@@ -745,18 +551,6 @@ ES: dict[str, str] = {
         'resumen; §IV (E/S de bloques, E/S aleatoria con fio)',
     "the conclusion is in the abstract's text; ‘KVM delivers only half as many IOPS because each I/O operation must go through QEMU’ is the paper's sentence as several readers quote it word for word (the paper itself was not read here); the authors' own fio logs (github.com/thewmf/kvm-docker-comparison, fio/results) agree: 4 KiB random reads, 8 jobs × queue depth 16, 84,044 IOPS native, 84,092 Docker, 42,543 KVM (0.51×)":
         'la conclusión está en el texto del resumen del artículo; «KVM delivers only half as many IOPS because each I/O operation must go through QEMU» es la frase del artículo tal como la citan literalmente varios lectores (el artículo mismo no se leyó aquí); los registros de fio publicados por los autores (github.com/thewmf/kvm-docker-comparison, fio/results) coinciden: lecturas aleatorias de 4 KiB, 8 trabajos × profundidad de cola 16, 84\u202f044 IOPS native, 84\u202f092 Docker, 42\u202f543 KVM (0,51\u00a0×)',
-    "A plain process and chroot share the host's kernel: starting one is a fork and an exec. A container shares the kernel too, but first creates its namespaces, a cgroup and its mounts, which takes milliseconds. A virtual machine boots a guest kernel of its own, which takes seconds, and many times longer under emulation. Bars are medians, error bars span the middle half of the runs (Q1–Q3), each dot is one run.":
-        'Un proceso normal y chroot comparten el núcleo del anfitrión: arrancar uno es un fork y un exec. Un contenedor también comparte el núcleo, pero antes crea sus espacios de nombres (namespaces), un cgroup y sus montajes, lo que lleva milisegundos. Una máquina virtual arranca un núcleo invitado propio, lo que lleva segundos, y muchas veces más con emulación. Las barras son medianas, las barras de error abarcan la mitad central de las ejecuciones (Q1–Q3) y cada punto es una ejecución.',
-    "Containers share the host's kernel and its page cache, so an idle one costs little more than its own processes. A virtual machine carries a guest kernel, the guest's own page cache and QEMU: memory the host pays even while the workload does nothing. Copy-on-write layers (OverlayFS) let many containers share one image's files on disk and in memory.":
-        'Los contenedores comparten el núcleo del anfitrión y su caché de páginas, así que uno inactivo cuesta poco más que sus propios procesos. Una máquina virtual lleva un núcleo invitado, la caché de páginas propia del invitado y QEMU: memoria que el anfitrión paga aunque la carga no haga nada. Las capas copy-on-write (OverlayFS) permiten que muchos contenedores compartan los ficheros de una imagen en disco y en memoria.',
-    "How many instances fit on one host is what decides the cost of a service. Each line is one runtime: as N grows, the host memory used grows by each instance's cost, and the time until all N are ready grows with how much work each start needs. Containers share one kernel and one copy of the image's files; every virtual machine needs its own guest kernel and memory.":
-        'Cuántas instancias caben en un anfitrión es lo que decide el coste de un servicio. Cada línea es un entorno: al crecer N, la memoria usada del anfitrión crece con el coste de cada instancia, y el tiempo hasta que las N están listas crece con el trabajo que necesita cada arranque. Los contenedores comparten un núcleo y una copia de los ficheros de la imagen; cada máquina virtual necesita su propio núcleo invitado y su memoria.',
-    "native and chroot write to the host's file system directly. A container writes through OverlayFS, a copy-on-write layer: the first write to a file copies it up from the image. The OpenVZ-style container's disk is an image file mounted through a loop device; a VM's disk is a file behind a virtual disk that QEMU emulates, so every I/O crosses into QEMU and back. Bars are ratios to native: 1× is the same; for throughput below 1× is slower, for latencies above 1× is slower.":
-        'native y chroot escriben directamente en el sistema de ficheros del anfitrión. Un contenedor escribe a través de OverlayFS, una capa copy-on-write: la primera escritura en un fichero lo copia desde la imagen. El disco del contenedor al estilo OpenVZ es un fichero de imagen montado con un dispositivo loop; el disco de una VM es un fichero tras un disco virtual que QEMU emula, así que cada E/S entra en QEMU y vuelve. Las barras son razones respecto a native: 1\u00a0× es igual; en caudal, por debajo de 1\u00a0× es más lento; en latencias, por encima de 1\u00a0× es más lento.',
-    "Computation runs directly on the CPU in every container: namespaces and cgroups change what a process may see and use, not how its instructions run. A VM with hardware virtualisation (KVM) runs guest instructions on the CPU too. Only emulation (QEMU's TCG, used when KVM is not available) translates every guest instruction, which makes it many times slower.":
-        'El cálculo se ejecuta directamente en la CPU en todos los contenedores: los espacios de nombres y los cgroups cambian lo que un proceso puede ver y usar, no cómo se ejecutan sus instrucciones. Una VM con virtualización por hardware (KVM) también ejecuta las instrucciones del invitado en la CPU. Solo la emulación (TCG de QEMU, usada cuando no hay KVM) traduce cada instrucción del invitado, lo que la hace muchas veces más lenta.',
-    "Each cell is an attempt made from inside the instance, measured in every run. chroot changes only the root directory: the process still shares PIDs, network, hostname and devices with the host, and a root process can climb out of it (the classic chroot escape). Containers block these with namespaces, a reduced set of capabilities and seccomp; a virtual machine has a kernel of its own, so the host's processes, interfaces and devices are not even there to see.":
-        'Cada celda es un intento hecho desde dentro de la instancia, medido en cada ejecución. chroot solo cambia el directorio raíz: el proceso sigue compartiendo PID, red, nombre de máquina y dispositivos con el anfitrión, y un proceso root puede salir trepando (el clásico escape de chroot). Los contenedores los bloquean con espacios de nombres, un conjunto reducido de capacidades y seccomp; una máquina virtual tiene un núcleo propio, así que los procesos, interfaces y dispositivos del anfitrión ni siquiera están ahí para verse.',
     'load average (1 min) at the start':
         'carga media (1 min) al empezar',
     'load average (1 min) at the end':
@@ -765,8 +559,6 @@ ES: dict[str, str] = {
         'CPU ocupada en otro trabajo antes de la primera ejecución',
     'CPU time stolen by the hypervisor during the session':
         'tiempo de CPU robado por el hipervisor durante la sesión',
-    'median, IQR and ratio to native at the same N':
-        'mediana, IQR y razón respecto a native con el mismo N',
     'guest: its page cache':
         'invitado: su caché de páginas',
     "Buffers + Cached inside the guest, while the workload held its memory: part of the guest's RAM in use (overhead_guest_bytes)":

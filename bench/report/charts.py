@@ -50,7 +50,7 @@ def _layout(fig: go.Figure, title: str, t: Catalogue, height: int = 400, **extra
 
 
 def _direction(metric_name: str, t: Catalogue) -> str:
-    return t("lower is better") if metric(metric_name).better == "lower" else t("higher is better")
+    return t.text("chart.lower_better") if metric(metric_name).better == "lower" else t.text("chart.higher_better")
 
 
 def _present(samples: pd.DataFrame, order: list[str]) -> list[str]:
@@ -74,7 +74,7 @@ def _reference_line(fig: go.Figure, ref: Reference, y: float, t: Catalogue, span
                            yanchor="bottom", showarrow=False, font={"size": 13, "color": REFERENCE_COLOUR},
                            bgcolor="rgba(255,255,255,0.8)")
         return
-    where = t("above this chart's scale") if y > high else t("below this chart's scale")
+    where = t.text("chart.above_scale") if y > high else t.text("chart.below_scale")
     count = sum(1 for a in fig.layout.annotations if str(a.text).startswith("ref."))
     fig.add_annotation(text=f"{text} — {where}", xref="paper", yref="paper", x=1, y=1.0 - 0.07 * count,
                        xanchor="right", yanchor="top", showarrow=False,
@@ -100,7 +100,7 @@ def metric_figure(samples: pd.DataFrame, metric_name: str, order: list[str], t: 
         x=runtimes, y=medians, marker={"color": [colour_of(r, order) for r in runtimes], "opacity": 0.45},
         error_y={"type": "data", "symmetric": False, "array": [b - a for a, b in zip(medians, q3)],
                  "arrayminus": [a - b for a, b in zip(medians, q1)], "thickness": 2, "width": 10},
-        hovertemplate=f"{t('median')} %{{y:.4g}} {m.display_unit}<extra>%{{x}}</extra>", showlegend=False))
+        hovertemplate=f"{t.text('chart.median')} %{{y:.4g}} {m.display_unit}<extra>%{{x}}</extra>", showlegend=False))
     for r in runtimes:
         fig.add_trace(go.Box(
             x=[r] * len(values[r]), y=list(values[r]), name=r, boxpoints="all", jitter=0.5, pointpos=0,
@@ -112,7 +112,8 @@ def metric_figure(samples: pd.DataFrame, metric_name: str, order: list[str], t: 
     for ref in refs:
         if ref.kind == "absolute":
             _reference_line(fig, ref, m.display(ref.value), t, span, log)
-    title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}" + (t(", log scale") if log else "")
+    title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}"
+    title += t.text("chart.log_scale") if log else ""
     axis = {"title": m.display_unit, "type": "log"} if log else {"title": m.display_unit, "rangemode": "tozero"}
     return _layout(fig, title, t, yaxis=axis, boxmode="overlay", showlegend=False)
 
@@ -151,14 +152,14 @@ def memory_figure(summary: pd.DataFrame, order: list[str], t: Catalogue,
     for ref in refs:
         label = f"ref. [{number_of(ref)}]"
         fig.add_trace(go.Bar(
-            y=[label], x=[mib(ref.value)], orientation="h", name=f"{label} ({t('published, not measured here')})",
+            y=[label], x=[mib(ref.value)], orientation="h", name=f"{label} ({t.text('chart.published')})",
             marker={"color": "rgba(0,0,0,0)", "line": {"color": REFERENCE_COLOUR, "width": 2},
                     "pattern": {"shape": "/", "fgcolor": REFERENCE_COLOUR}},
             text=[f"  {t(ref.label)}"], textposition="outside", textfont={"color": REFERENCE_COLOUR},
-            hovertemplate=f"{t(ref.label)}<extra>{t('published, not measured here')}</extra>"))
+            hovertemplate=f"{t(ref.label)}<extra>{t.text('chart.published')}</extra>"))
     rows = len(runtimes) + len(refs)
     widest = max([tr.x[i] for tr in fig.data if isinstance(tr, go.Scatter) for i in range(len(tr.x))] or [1])
-    return _layout(fig, t("Host memory per idle instance (MiB, medians) — lower is better"), t,
+    return _layout(fig, t.text("chart.memory_title"), t,
                    height=170 + 34 * rows,
                    barmode="stack", xaxis={"title": "MiB", "rangemode": "tozero", "range": [0, widest * 1.3]},
                    yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.12, "x": 0})
@@ -183,9 +184,9 @@ def density_figure(points: pd.DataFrame, order: list[str], t: Catalogue) -> go.F
                 error_y={"type": "data", "symmetric": False, "array": (line["q3"] - line["median"]).map(m.display),
                          "arrayminus": (line["median"] - line["q1"]).map(m.display)},
                 hovertemplate=f"N=%{{x}}: %{{y:.4g}} {m.display_unit}<extra>{r}</extra>"), row=1, col=col)
-        fig.update_xaxes(title_text=t("instances (N)"), row=1, col=col)
+        fig.update_xaxes(title_text=t.text("chart.instances_axis"), row=1, col=col)
         fig.update_yaxes(title_text=m.display_unit, rangemode="tozero", row=1, col=col)
-    _layout(fig, t("Density: N idle instances side by side (medians, Q1–Q3)"), t, height=460,
+    _layout(fig, t.text("chart.density_title"), t, height=460,
             legend={"orientation": "h", "y": -0.22, "x": 0})
     fig.update_layout(margin={"t": 100})  # room for the panel titles under the chart's own
     return fig
@@ -211,12 +212,13 @@ def io_figure(summary: pd.DataFrame, metrics: Sequence[str], order: list[str], t
         if ref.kind == "ratio" and ref.metric in labels:
             fig.add_trace(go.Scatter(
                 x=[labels[ref.metric]], y=[ref.value], mode="markers+text",
-                name=f"ref. [{number_of(ref)}] ({t('published, not measured here')})",
+                name=f"ref. [{number_of(ref)}] ({t.text('chart.published')})",
                 marker={"symbol": "star-diamond", "size": 18, "color": REFERENCE_COLOUR}, text=[f"ref. [{number_of(ref)}]"],
-                textposition="middle right", hovertemplate=f"{t(ref.label)}<extra>{t('published, not measured here')}</extra>"))
+                textposition="middle right",
+                hovertemplate=f"{t(ref.label)}<extra>{t.text('chart.published')}</extra>"))
     fig.add_hline(y=1, line={"color": "#222", "width": 1})
-    return _layout(fig, t("Each I/O figure as a ratio to native (1× = the same as native)"), t, height=500,
-                   barmode="group", yaxis={"title": t("ratio to native"), "rangemode": "tozero"},
+    return _layout(fig, t.text("chart.io_title"), t, height=500,
+                   barmode="group", yaxis={"title": t.text("chart.ratio_axis"), "rangemode": "tozero"},
                    xaxis={"tickangle": 0}, legend={"orientation": "h", "y": -0.3, "x": 0})
 
 
@@ -226,7 +228,7 @@ def cpu_figure(rows: pd.DataFrame, metric_name: str, order: list[str], t: Catalo
     m = metric(metric_name)
     runtimes = [r for r in order if r in rows.index]
     med = [m.display(rows.at[r, "median"]) for r in runtimes]
-    text = [t("baseline") if rows.at[r, "is_baseline"] else
+    text = [t.text("chart.baseline") if rows.at[r, "is_baseline"] else
             ("–" if math.isnan(rows.at[r, "ratio"]) else format_ratio(rows.at[r, "ratio"], t.lang)) for r in runtimes]
     fig = go.Figure(go.Bar(
         x=runtimes, y=med, text=text, textposition="outside", marker={"color": [colour_of(r, order) for r in runtimes]},
@@ -241,6 +243,7 @@ def cpu_figure(rows: pd.DataFrame, metric_name: str, order: list[str], t: Catalo
         for ref in refs:
             if ref.kind == "ratio":
                 _reference_line(fig, ref, native * ref.value, t, (min(med), max(med)), log)
-    title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}" + (t(", log scale") if log else "")
+    title = f"{t(m.label)} ({m.display_unit}) — {_direction(metric_name, t)}"
+    title += t.text("chart.log_scale") if log else ""
     axis = {"title": m.display_unit, "type": "log"} if log else {"title": m.display_unit, "rangemode": "tozero"}
     return _layout(fig, title, t, yaxis=axis, showlegend=False)

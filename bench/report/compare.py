@@ -16,6 +16,7 @@ import pandas as pd
 
 from bench import metadata as md
 from bench.metrics import format_ratio, metric
+from bench.report.i18n import Catalogue
 from bench.results import SessionData
 from bench.stats import mann_whitney_p
 
@@ -44,15 +45,16 @@ class Change:
     def significant(self) -> bool:
         return self.p_value is not None and self.p_value < ALPHA
 
-    def verdict(self) -> str:
-        """'no significant change', '1.23× worse', '1.10× better' or 'too few runs to tell'."""
+    def verdict(self, t: Catalogue | None = None) -> str:
+        """'no significant change', '1.23× worse', '1.10× better' or 'too few runs to tell' (in ``t``'s language)."""
+        t = t or Catalogue()
         if self.p_value is None:
-            return "too few runs to tell"
+            return t.text("compare.too_few")
         if not self.significant or math.isnan(self.ratio) or self.ratio == 1:
-            return "no significant change"
+            return t.text("compare.no_change")
         worse = (self.ratio > 1) == (metric(self.metric).better == "lower")
         factor = self.ratio if self.ratio >= 1 else 1 / self.ratio
-        return f"{format_ratio(factor)} {'worse' if worse else 'better'}"
+        return t.text("compare.worse" if worse else "compare.better", factor=format_ratio(factor, t.lang))
 
 
 def _groups(data: SessionData) -> dict[tuple[str, str, str, int | None], list[float]]:
@@ -80,33 +82,46 @@ def compare_sessions(a: SessionData, b: SessionData) -> list[Change]:
     return changes
 
 
-HEADER = ("scenario", "figure", "runtime", "A", "B", "B / A", "p", "change")
+HEADER_CODES = ("compare.scenario", "compare.figure", "compare.runtime", "compare.a", "compare.b", "compare.ratio",
+                "compare.p", "compare.change")
 
 
-def change_rows(changes: list[Change]) -> list[tuple[str, ...]]:
+def header(t: Catalogue | None = None) -> tuple[str, ...]:
+    """The terminal table's column titles, in ``t``'s language."""
+    t = t or Catalogue()
+    return tuple(t.text(code) for code in HEADER_CODES)
+
+
+HEADER = header()  # English, as `bench compare` prints it
+
+
+def change_rows(changes: list[Change], t: Catalogue | None = None) -> list[tuple[str, ...]]:
     """One row per change, in display units, for a terminal table."""
+    t = t or Catalogue()
     rows = []
     for c in changes:
         m = metric(c.metric)
         runtime = c.runtime if c.instances is None else f"{c.runtime} (N={c.instances})"
         p = "–" if c.p_value is None else f"{c.p_value:.3f}"
-        ratio = "–" if math.isnan(c.ratio) else format_ratio(c.ratio)
-        rows.append((c.scenario, m.label, runtime, m.format(c.median_a), m.format(c.median_b), ratio, p, c.verdict()))
+        ratio = "–" if math.isnan(c.ratio) else format_ratio(c.ratio, t.lang)
+        a, b = m.format(c.median_a, lang=t.lang), m.format(c.median_b, lang=t.lang)
+        rows.append((c.scenario, t(m.label), runtime, a, b, ratio, p, c.verdict(t)))
     return rows
 
 
-def comparison_notes(a: SessionData, b: SessionData, changes: list[Change]) -> list[str]:
+def comparison_notes(a: SessionData, b: SessionData, changes: list[Change], t: Catalogue | None = None) -> list[str]:
     """What a reader must know before trusting the table: other hosts, nothing in common, the count of changes."""
-    notes = [f"the sessions ran on different hosts: {d}" for d in md.differences(a.info.metadata, b.info.metadata)]
+    t = t or Catalogue()
+    notes = [t.text("compare.other_hosts", what=d) for d in md.differences(a.info.metadata, b.info.metadata)]
     workloads_b = {s.name: (s.mode, s.args) for s in b.scenarios}
-    notes += [f"{s.name}: the workload differs (A: probe {' '.join([s.mode, *s.args])}; B: probe "
-              f"{' '.join([workloads_b[s.name][0], *workloads_b[s.name][1]])}), so its figures measure different work"
+    notes += [t.text("compare.workload_differs", scenario=s.name, a=" ".join([s.mode, *s.args]),
+                     b=" ".join([workloads_b[s.name][0], *workloads_b[s.name][1]]))
               for s in a.scenarios if s.name in workloads_b and workloads_b[s.name] != (s.mode, s.args)]
     if a.info.quick != b.info.quick:
-        notes.append("one session ran with --quick and the other did not: fewer, smaller runs on one side")
+        notes.append(t.text("compare.quick_differs"))
     if not changes:
-        notes.append(f"sessions {a.info.id} and {b.info.id} have no figure in common (same scenario, figure and runtime)")
+        notes.append(t.text("compare.nothing_in_common", a=a.info.id, b=b.info.id))
     else:
         beyond = sum(1 for c in changes if c.significant)
-        notes.append(f"{beyond} of {len(changes)} figures changed beyond the noise (Mann–Whitney U test, p < {ALPHA})")
+        notes.append(t.text("compare.beyond_noise", beyond=beyond, total=len(changes), alpha=ALPHA))
     return notes

@@ -296,6 +296,98 @@ TEXTS: dict[str, Text] = {
     'literature.intro': Text(
         "Published figures drawn beside this host's as grey dotted lines, stars or hatched bars marked ref. [n]. They were measured on other hardware, mostly with KVM, so expect the same order of magnitude and the same ranking, not the same numbers.",
         'Cifras publicadas dibujadas junto a las de este anfitrión como líneas grises punteadas, estrellas o barras rayadas marcadas ref. [n]. Se midieron en otro hardware, casi siempre con KVM: espere el mismo orden de magnitud y la misma clasificación, no las mismas cifras.'),
+    # The charts (bench.report.charts): titles, axes and hover texts, inside plotly's JSON.
+    'chart.lower_better': Text(
+        'lower is better',
+        'menos es mejor'),
+    'chart.higher_better': Text(
+        'higher is better',
+        'más es mejor'),
+    'chart.log_scale': Text(
+        ', log scale',
+        ', escala logarítmica'),
+    'chart.median': Text(
+        'median',
+        'mediana'),
+    'chart.baseline': Text(
+        'baseline',
+        'referencia'),
+    'chart.above_scale': Text(
+        "above this chart's scale",
+        'por encima de la escala de este gráfico'),
+    'chart.below_scale': Text(
+        "below this chart's scale",
+        'por debajo de la escala de este gráfico'),
+    'chart.published': Text(
+        'published, not measured here',
+        'publicado, no medido aquí'),
+    'chart.memory_title': Text(
+        'Host memory per idle instance (MiB, medians) — lower is better',
+        'Memoria del anfitrión por instancia inactiva (MiB, medianas) — menos es mejor'),
+    'chart.density_title': Text(
+        'Density: N idle instances side by side (medians, Q1–Q3)',
+        'Densidad: N instancias inactivas a la vez (medianas, Q1–Q3)'),
+    'chart.instances_axis': Text(
+        'instances (N)',
+        'instancias (N)'),
+    'chart.io_title': Text(
+        'Each I/O figure as a ratio to native (1× = the same as native)',
+        'Cada cifra de E/S como razón respecto a native (1\xa0× = igual que native)'),
+    'chart.ratio_axis': Text(
+        'ratio to native',
+        'razón respecto a native'),
+    # Two sessions compared (bench.report.compare, `bench compare`): the table's columns, verdicts, notes.
+    'compare.scenario': Text(
+        'scenario',
+        'escenario'),
+    'compare.figure': Text(
+        'figure',
+        'cifra'),
+    'compare.runtime': Text(
+        'runtime',
+        'entorno'),
+    'compare.a': Text(
+        'A',
+        'A'),
+    'compare.b': Text(
+        'B',
+        'B'),
+    'compare.ratio': Text(
+        'B / A',
+        'B / A'),
+    'compare.p': Text(
+        'p',
+        'p'),
+    'compare.change': Text(
+        'change',
+        'cambio'),
+    'compare.too_few': Text(
+        'too few runs to tell',
+        'muy pocas ejecuciones para saberlo'),
+    'compare.no_change': Text(
+        'no significant change',
+        'sin cambio significativo'),
+    'compare.worse': Text(
+        '{factor} worse',
+        '{factor} peor'),
+    'compare.better': Text(
+        '{factor} better',
+        '{factor} mejor'),
+    'compare.other_hosts': Text(
+        'the sessions ran on different hosts: {what}',
+        'las sesiones se ejecutaron en anfitriones distintos: {what}'),
+    'compare.workload_differs': Text(
+        '{scenario}: the workload differs (A: probe {a}; B: probe {b}), so its figures measure different work',
+        '{scenario}: la carga difiere (A: probe {a}; B: probe {b}), así que sus cifras miden trabajos distintos'),
+    'compare.quick_differs': Text(
+        'one session ran with --quick and the other did not: fewer, smaller runs on one side',
+        'una sesión se ejecutó con --quick y la otra no: en un lado hay menos ejecuciones, y más pequeñas'),
+    'compare.nothing_in_common': Text(
+        'sessions {a} and {b} have no figure in common (same scenario, figure and runtime)',
+        'las sesiones {a} y {b} no tienen ninguna cifra en común (mismo escenario, cifra y entorno)'),
+    'compare.beyond_noise': Text(
+        '{beyond} of {total} figures changed beyond the noise (Mann–Whitney U test, p < {alpha})',
+        '{beyond} de {total} cifras cambiaron más allá del ruido (prueba U de Mann–Whitney, p < {alpha})'),
     'startup.explain': Text(
         "A plain process and chroot share the host's kernel: starting one is a fork and an exec. A container shares the kernel too, but first creates its namespaces, a cgroup and its mounts, which takes milliseconds. A virtual machine boots a guest kernel of its own, which takes seconds, and many times longer under emulation. Bars are medians, error bars span the middle half of the runs (Q1–Q3), each dot is one run.",
         'Un proceso normal y chroot comparten el núcleo del anfitrión: arrancar uno es un fork y un exec. Un contenedor también comparte el núcleo, pero antes crea sus espacios de nombres (namespaces), un cgroup y sus montajes, lo que lleva milisegundos. Una máquina virtual arranca un núcleo invitado propio, lo que lleva segundos, y muchas veces más con emulación. Las barras son medianas, las barras de error abarcan la mitad central de las ejecuciones (Q1–Q3) y cada punto es una ejecución.'),

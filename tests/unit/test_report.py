@@ -9,6 +9,10 @@ Debian 12 test host (a VM, 2 cores, cgroup v1+v2) as root with
 and copied from /tmp/unit-rec/isobench.sqlite. It holds one finished quick
 session: scenarios startup, memory and cpu, runtimes native and chroot.
 
+What a section says or shows is checked on the page as data (``build_page``,
+bench.report.view); a few checks read the HTML itself: the order of its parts,
+that it opens offline, and the snapshot.
+
 tests/data/report-snapshot.html is the page rendered from it with the plotly.js
 bundle stripped. After a deliberate change to the report (or a plotly upgrade),
 regenerate it and review the diff:
@@ -31,6 +35,9 @@ from markupsafe import escape
 from bench import metadata as md
 from bench.report import render_html, summary_table
 from bench.report.checks import collect_warnings
+from bench.report.html import build_page
+from bench.report.i18n import Catalogue
+from bench.report.view import Chart, Page, Paragraph, References, Section
 from bench.metrics import metric
 from bench.report.text import HEADER, summary_rows
 from bench.results import RunRecord, ScenarioInfo, SessionData, Skip
@@ -63,12 +70,6 @@ def data(tmp_path_factory) -> SessionData:
 @pytest.fixture(scope="module")
 def page(data: SessionData) -> str:
     return render_html(data, generated_at=GENERATED_AT)
-
-
-def _section(page: str, name: str) -> str:
-    match = re.search(rf'<section id="{re.escape(name)}">(.*?)</section>', page, re.DOTALL)
-    assert match, f"no section {name!r}"
-    return match.group(1)
 
 
 def _strip_plotly_js(page: str) -> str:
@@ -157,96 +158,116 @@ def test_terminal_summary_has_a_row_per_charted_figure_and_runtime(data):
     assert chroot[6].endswith("× (n.s.)")  # not significantly different from native in the recording
 
 
-# -- render_html --------------------------------------------------------------------
+# -- the page as data (bench.report.view): what each section says and shows ------------
 
-def test_report_has_a_section_per_scenario_in_order(data, page):
-    positions = [page.index(f'<section id="{s.name}"><h2>{s.name}</h2>') for s in data.scenarios]
-    assert positions == sorted(positions)
+@pytest.fixture(scope="module")
+def view(data: SessionData) -> Page:
+    return build_page(data, GENERATED_AT, Catalogue("en"))
+
+
+def _of(view: Page, name: str) -> Section:
+    return next(s for s in view.sections if s.id == name)
+
+
+def test_report_has_a_section_per_scenario_in_order(data, view):
+    assert [s.id for s in view.sections][:len(data.scenarios)] == [s.name for s in data.scenarios]
     for s in data.scenarios:
-        assert _escape(s.description) in _section(page, s.name)
-        assert _escape(s.note) in _section(page, s.name)
+        section = _of(view, s.name)
+        assert section.heading == s.name
+        sub, note = section.of(Paragraph)[:2]
+        assert sub.css == "sub" and sub.text.startswith(_escape(s.description))
+        assert (note.css, note.text) == ("note", s.note)
 
 
-def test_report_draws_each_scenario_with_the_chart_its_question_needs(data, page):
+def test_report_draws_each_scenario_with_the_chart_its_question_needs(data, view):
     # startup: one distribution chart per figure; memory: one stacked chart; cpu: one bar chart per figure
     expected = {"startup": ["chart-startup-ready_s", "chart-startup-exit_s"], "memory": ["chart-memory"],
                 "cpu": ["chart-cpu-cpu_elapsed_s", "chart-cpu-cpu_cpu_s"]}
     for scenario, ids in expected.items():
-        section = _section(page, scenario)
-        for div in ids:
-            assert section.count(f'<div id="{div}"') == 1, div
-        assert 'class="explain"' in section, "every section explains its chart for students"
-    assert page.count('class="plotly-graph-div"') == sum(len(ids) for ids in expected.values())
-    assert 'id="chart-startup-cleanup_s"' not in page  # recorded, but not asked for by the scenario
-    memory = _section(page, "memory")
-    assert "the workload&#39;s own memory" in memory and "isolation overhead" in memory  # the stacked parts
+        section = _of(view, scenario)
+        assert [c.div_id for c in section.of(Chart)] == ids
+        assert [p for p in section.of(Paragraph) if p.css == "explain"], "every section explains its chart for students"
+    assert "chart-startup-cleanup_s" not in {c.div_id for s in view.sections for c in s.of(Chart)}  # not asked for
+    (memory,) = _of(view, "memory").of(Chart)
+    parts = [trace.get("name") for trace in memory.figure["data"]]
+    assert "the workload's own memory" in parts and "isolation overhead" in parts  # the stacked parts
 
 
-def test_first_screen_summarises_each_runtime(data, page):
-    overview = page[page.index('<section id="overview">'):page.index("</section>", page.index('<section id="overview">'))]
-    assert page.index('<section id="overview">') < page.index('<section id="startup">')
+def test_first_screen_summarises_each_runtime(data, view):
     table = summary_table(data).set_index(["scenario", "metric", "runtime"])
+    overview = view.overview.tables()[0]
+    assert [r.cells[0].text for r in overview.rows] == ["native", "chroot"]
     for runtime in ("native", "chroot"):
         ready = table.loc[("startup", "ready_s", runtime), "median"]
         pss = table.loc[("memory", "host_pss_bytes", runtime), "median"]
-        assert re.search(rf"<tr><td>{runtime}</td><td>{re.escape(metric('ready_s').format(ready))}</td>"
-                         rf"<td>{re.escape(metric('host_pss_bytes').format(pss))}</td>", overview), runtime
-    assert overview.count("<tr><td>") == 2
+        cells = overview.row(runtime).cells
+        assert (cells[1].text, cells[1].value) == (metric("ready_s").format(ready), ready)
+        assert (cells[2].text, cells[2].value) == (metric("host_pss_bytes").format(pss), pss)
 
 
-def test_published_figures_are_marked_as_references_with_citations(page):
-    startup = _section(page, "startup")
-    assert "What the literature measured — other hardware, not this host" in startup
-    assert "Firecracker project, SPECIFICATION.md" in startup and "ref. [1]" in startup
-    refs = _section(page, "literature")
-    assert "Felter" in refs and "Agache" in refs and "containers/crun" in refs
+def test_published_figures_are_marked_as_references_with_citations(view):
+    (refs,) = _of(view, "startup").of(References)
+    assert refs.heading == "What the literature measured — other hardware, not this host"
+    assert refs.items[0].number == 1 and refs.items[0].cite.startswith("Firecracker project, SPECIFICATION.md")
+    sources = " ".join(item.source for item in view.literature)
+    assert "Felter" in sources and "Agache" in sources and "containers/crun" in sources
 
 
-def test_report_shows_the_host_metadata(data, page):
-    host = _section(page, "host")
-    for key, value in data.info.metadata.items():
-        row = f"<tr><td>{_escape(md.label(key))}</td><td>{_escape(md.format_value(key, value))}</td></tr>"
-        assert row in host, key
-    assert "<td>logical CPUs</td><td>2</td>" in host
-    assert "<td>memory</td><td>23.5 GiB</td>" in host
+def test_report_shows_the_host_metadata(data, view):
+    host = {r.cells[0].text: r.cells[1].text for r in _of(view, "host").tables()[0].rows}
+    assert host == {md.label(key): md.format_value(key, value) for key, value in data.info.metadata.items()}
+    assert host["logical CPUs"] == "2" and host["memory"] == "23.5 GiB"
     digest = data.info.metadata["image_digest"]
-    assert digest[:12] in host and digest not in page
-    assert "chroot: chroot (GNU coreutils) 9.1" in _section(page, "runtimes"), "tool versions are listed per runtime"
-    header = page[page.index("<h1>"):page.index('<section id="startup">')]
-    assert data.info.metadata["kernel"] in header and data.info.metadata["cpu_model"] in header
-    assert f"report generated {GENERATED_AT}" in header
+    assert host[md.label("image_digest")].startswith(digest[:12]) and digest not in host.values()
+    tools = _of(view, "runtimes").tables()[0].row("chroot").cells[3].text
+    assert "chroot: chroot (GNU coreutils) 9.1" in tools, "tool versions are listed per runtime"
+    (subtitle,) = view.subtitles
+    assert data.info.metadata["kernel"] in subtitle and data.info.metadata["cpu_model"] in subtitle
+    assert f"report generated {GENERATED_AT}" in subtitle
 
 
-def test_report_lists_the_warnings_first(data, page):
-    match = re.search(r'<div class="warn"><b>Read these first</b><ul>(.*?)</ul></div>', page)
-    assert match, "no warnings block"
-    # right under the first screen's summary, before any scenario's figures
-    assert page.index('<section id="overview">') < page.index('<div class="warn">') < page.index('<section id="startup">')
-    items = re.findall(r"<li>(.*?)</li>", match.group(1))
-    assert items == [_escape(w) for w in collect_warnings(data, summary_table(data))]
-    assert any(i.startswith("Quick mode: few repetitions") and "run without --quick" in i for i in items)
-    assert any(i.startswith("This host is itself a virtual machine") for i in items)
+def test_report_lists_the_warnings_first(data, view):
+    assert list(view.warnings) == collect_warnings(data, summary_table(data))
+    assert any(w.startswith("Quick mode: few repetitions") and "run without --quick" in w for w in view.warnings)
+    assert any(w.startswith("This host is itself a virtual machine") for w in view.warnings)
 
 
-def test_report_tables_carry_display_units_in_their_headers(page):
+def test_report_tables_carry_display_units_in_their_headers(view):
     for scenario, unit in (("startup", "ms"), ("memory", "MiB"), ("cpu", "ms")):
-        section = _section(page, scenario)
-        for column in ("median", "IQR", "min – max"):
-            assert f"<th>{column} ({unit})</th>" in section, (scenario, column)
-        assert "<th>vs native</th>" in section
+        for table in _of(view, scenario).tables():
+            head = [c.text for c in table.head]
+            assert head == ["runtime", f"median ({unit})", f"IQR ({unit})", f"min – max ({unit})", "runs", "outliers",
+                            "vs native"], scenario
 
 
-def test_report_marks_the_baseline_and_non_significant_ratios(data, page):
+def test_report_marks_the_baseline_and_non_significant_ratios(data, view):
     table = summary_table(data)
-    figures = re.findall(r'<table class="figures">.*?</table>', page)
+    figures = [t for s in view.sections for t in s.tables() if t.css == "figures"]
     assert len(figures) == sum(len(s.metrics) for s in data.scenarios)
     for figure in figures:
-        assert "<tr><td>native</td>" in figure and "1× (baseline)" in figure
-    cpu = _section(page, "cpu")
+        vs = figure.row("native").cells[-1]
+        assert (vs.text, vs.value, vs.flags) == ("1× (baseline)", 1.0, {"baseline"})
     row = table[(table["scenario"] == "cpu") & (table["metric"] == "cpu_elapsed_s") & (table["runtime"] == "chroot")]
     assert row["significant"].item() is False  # the recorded chroot CPU time is within noise of native
-    assert f"{row['ratio'].item():.2f}× ± {row['ratio_spread'].item():.2f} " \
-           '<span class="muted">(not significant)</span>' in cpu
+    vs = _of(view, "cpu").tables()[0].row("chroot").cells[-1]
+    assert "not_significant" in vs.flags and vs.value == row["ratio"].item()
+    assert vs.text == f"{row['ratio'].item():.2f}× ± {row['ratio_spread'].item():.2f}"
+    assert vs.notes == ("(not significant)",)
+
+
+# -- the page as HTML: a few end-to-end checks ----------------------------------------------
+
+def test_the_page_renders_its_parts_in_reading_order_and_opens_offline(view, page):
+    """The header, the first screen, the warnings, then each section; plotly.js inside, nothing fetched."""
+    marks = ("<h1>", '<section id="overview">', '<div class="warn"><b>Read these first</b>',
+             *(f'<section id="{s.id}"><h2>' for s in view.sections))
+    positions = [page.index(mark) for mark in marks]
+    assert positions == sorted(positions)
+    warnings = re.search(r'<div class="warn"><b>Read these first</b><ul>(.*?)</ul></div>', page).group(1)
+    assert re.findall(r"<li>(.*?)</li>", warnings) == [_escape(w) for w in view.warnings]
+    assert page.count('class="plotly-graph-div"') == sum(len(s.of(Chart)) for s in view.sections)
+    _strip_plotly_js(page)  # embedded exactly once
+    assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)=", page), "the page fetches nothing"
 
 
 def test_report_is_deterministic(data, page):
@@ -303,13 +324,15 @@ def test_warnings_name_each_problem_and_its_fix(partial):
 
 
 def test_report_of_a_partial_session_says_what_is_missing(partial):
-    page = render_html(partial, generated_at=GENERATED_AT)
-    section = _section(page, "startup")
-    assert "Not run here: box (box is not built)" in section
-    assert 'id="chart-startup-ready_s"' in section
-    assert "No launch → exited figures: every run failed or none ran." in section
-    assert "<tr><td>chroot</td>" not in section  # no figures for a runtime whose every run failed
-    assert "native, chroot, box" in page  # every runtime that was asked for is named
+    view = build_page(partial, GENERATED_AT, Catalogue("en"))
+    section = _of(view, "startup")
+    muted = [p.text for p in section.of(Paragraph) if p.css == "muted"]
+    assert muted == ["Not run here: box (box is not built)",
+                     "No launch → exited figures: every run failed or none ran."]
+    assert [c.div_id for c in section.of(Chart)] == ["chart-startup-ready_s"]
+    (table,) = section.tables()
+    assert [r.cells[0].text for r in table.rows] == ["native"]  # no figures for a runtime whose every run failed
+    assert "native, chroot, box" in view.intro  # every runtime that was asked for is named
 
 
 def test_charts_switch_to_a_log_axis_when_medians_span_more_than_a_hundredfold():

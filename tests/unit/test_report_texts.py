@@ -6,6 +6,7 @@ and the ``f"{kind}.explain"`` codes of each chart kind) and by the templates (``
 
 from __future__ import annotations
 
+import ast
 import re
 import string
 from pathlib import Path
@@ -40,6 +41,30 @@ def test_every_text_has_english_and_spanish_with_the_same_fields():
 def test_every_code_the_builders_and_templates_use_is_in_the_catalogue():
     unknown = {code: where for code, where in _used().items() if code not in texts.TEXTS}
     assert unknown == {}
+
+
+def test_the_report_asks_for_its_own_text_by_code_never_by_its_english():
+    """``t("lower is better")`` would be looked up by its English in catalogue_es, and break at the next rewording.
+
+    ``t(...)`` is left for text the report does not own (a metric's label, a runtime's stored summary),
+    which comes through a variable; a string written in the call is the report's own, so it needs a code.
+    """
+    literals = []
+    for path in sorted(REPORT.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], (ast.Constant, ast.JoinedStr))
+                    and getattr(node.func, "id", getattr(node.func, "attr", "")) == "t"):
+                literals.append(f"{path.name}:{node.lineno}")
+    assert literals == [], "give these texts a code in bench/report/texts.py and ask for t.text(code)"
+
+
+def test_no_text_of_the_report_is_also_keyed_by_its_english():
+    """catalogue_es holds only what the report does not own; a sentence in both would drift apart."""
+    from bench.report.catalogue_es import ES
+
+    owned = {text.en: code for code, text in texts.TEXTS.items()}
+    # "kernel" is both the page header's word (page.kernel) and a host metadata label (bench.metadata).
+    assert {english: owned[english] for english in ES if english in owned and english != "kernel"} == {}
 
 
 def test_every_code_in_the_catalogue_is_used():

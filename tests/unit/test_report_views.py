@@ -8,7 +8,6 @@ how the report draws such runs, not what any runtime measures.
 
 from __future__ import annotations
 
-import ast
 import html
 import json
 import re
@@ -27,7 +26,10 @@ from bench.report.catalogue_es import ES
 from bench.report.checks import host_noise_warnings
 from bench.report.compare import compare_sessions, comparison_notes
 from bench.report.export import export, session_from_json
+from bench.report.html import build_page
 from bench.report.i18n import Catalogue
+from bench.report.texts import TEXTS
+from bench.report.view import Chart, Page, Paragraph, Section
 from bench.results import RunRecord, ScenarioInfo, SessionData
 from bench.store import Store
 
@@ -49,6 +51,15 @@ def data(store_copy) -> SessionData:
         return store.load()
 
 
+def _of(view: Page, name: str) -> Section:
+    return next(s for s in view.sections if s.id == name)
+
+
+def _headlines(section: Section) -> list[str]:
+    """The sentences under each chart that read its figures aloud (paragraphs of no particular kind)."""
+    return [p.text for p in section.of(Paragraph) if not p.css and not p.lead]
+
+
 def _visible_text(page: str) -> str:
     """What a reader sees: no scripts, no styles, no tags, entities decoded."""
     body = re.sub(r"<script.*?</script>|<style.*?</style>", " ", page, flags=re.DOTALL)
@@ -56,19 +67,6 @@ def _visible_text(page: str) -> str:
 
 
 # -- Spanish -----------------------------------------------------------------------------
-
-def test_every_report_string_has_a_spanish_translation():
-    """Each literal passed to the catalogue (t("…")) in bench/report has an entry in catalogue_es."""
-    missing = []
-    for path in sorted((ROOT / "bench" / "report").glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
-                    and isinstance(node.args[0].value, str)
-                    and getattr(node.func, "id", getattr(node.func, "attr", "")) == "t"
-                    and node.args[0].value not in ES):
-                missing.append(f"{path.name}: {node.args[0].value[:60]}")
-    assert missing == []
-
 
 def test_spanish_report_is_in_spanish_with_no_translated_english_left(data, monkeypatch):
     seen = Catalogue("es")
@@ -80,8 +78,8 @@ def test_spanish_report_is_in_spanish_with_no_translated_english_left(data, monk
                     "Cuánto tarda la carga de trabajo desde la llamada de arranque"):  # startup.toml's description_es
         assert spanish in text, spanish
     assert "menos es mejor" in page and "lower is better" not in page  # chart titles, inside plotly's JSON
-    leftovers = [english for english, spanish in ES.items()
-                 if english != spanish and "{" not in english and len(english) > 12 and english in text]
+    english = [*(e for e, s in ES.items() if e != s), *(x.en for x in TEXTS.values() if x.en != x.es)]
+    leftovers = [e for e in english if "{" not in e and "<" not in e and len(e) > 12 and e in text]
     assert leftovers == []
     assert '<html lang="es">' in page
 
@@ -96,7 +94,7 @@ def test_every_registered_runtime_has_its_summary_and_launch_in_spanish():
 
 
 def test_every_registered_text_the_report_shows_has_spanish():
-    """Metrics, host metadata and the literature reach t() through variables, which the literal check above misses."""
+    """Metrics, host metadata and the literature reach t() through variables, keyed by their English (catalogue_es)."""
     from bench import metadata as md
     from bench.metrics import METRICS
     from bench.report.literature import REFERENCES
@@ -107,7 +105,7 @@ def test_every_registered_text_the_report_shows_has_spanish():
     assert [text for text in texts if text not in ES] == []
 
 
-def test_spanish_runtimes_table_translates_each_runtime_and_keeps_an_older_wording_in_english(tmp_path, monkeypatch):
+def test_spanish_runtimes_table_translates_each_runtime_and_keeps_an_older_wording_in_english(tmp_path):
     from bench.results import RuntimeInfo
     from runtimes import get_runtime
 
@@ -122,15 +120,14 @@ def test_spanish_runtimes_table_translates_each_runtime_and_keeps_an_older_wordi
         store.finish_session(sid, "finished")
         data = store.load(sid)
     seen = Catalogue("es")
-    monkeypatch.setattr("bench.report.html.Catalogue", lambda lang: seen)
-    page = render_html(data, generated_at=GENERATED_AT, lang="es")
-    table = html.unescape(re.search(r'<section id="runtimes">.*?</section>', page, re.DOTALL).group(0))
-    assert f"<td>{ES[native.summary]}</td><td>{ES[native.launch]}</td>" in table
-    assert native.summary not in table and native.launch not in table
-    assert f"<td>{older}</td><td></td>" in table  # no translation: shown as stored, and counted as missing
+    view = build_page(data, GENERATED_AT, seen)
+    table = _of(view, "runtimes").tables()[0]
+    assert [c.text for c in table.row("native").cells[1:3]] == [ES[native.summary], ES[native.launch]]
+    # no translation: shown as stored, and counted as missing
+    assert [c.text for c in table.row("chroot").cells[1:3]] == [older, ""]
     assert seen.missing == {older}
-    host = re.search(r'<section id="host">.*?</section>', page, re.DOTALL).group(0)
-    assert "<td>el anfitrión es a su vez una VM</td><td>no</td>" in host and "<td>lab</td>" in host
+    host = {r.cells[0].text: r.cells[1].text for r in _of(view, "host").tables()[0].rows}
+    assert host["el anfitrión es a su vez una VM"] == "no" and "lab" in host.values()
 
 
 # Numbers: "2,841 ms" reads in Spain as 2.841 ms, a thousandfold error. The Spanish report writes a decimal
@@ -143,30 +140,31 @@ def _spanish(english: str) -> str:
     return english.replace(",", "\0").replace(".", ",").replace("\0", NNBSP)
 
 
-def _part(page: str, pattern: str) -> str:
-    return html.unescape(re.search(pattern, page, re.DOTALL).group(0))
-
-
 def test_spanish_report_writes_each_figure_with_a_decimal_comma(data):
     """The recorded session's start-up is a few ms: '1.632 ms' in English is '1,632 ms' in Spanish."""
-    en, es = (render_html(data, generated_at=GENERATED_AT, lang=lang) for lang in ("en", "es"))
+    en, es = (build_page(data, GENERATED_AT, Catalogue(lang)) for lang in ("en", "es"))
     row = summary_table(data).set_index(["scenario", "metric", "runtime"]).loc[("startup", "ready_s", "chroot")]
     median, ratio, spread = f"{row['median'] * 1e3:.4g}", f"{row['ratio']:.2f}", f"{row['ratio_spread']:.2f}"
     assert "." in median and "." in ratio, "the recording's figures have decimals: what this test is about"
-    assert f"chroot {median} ms ({ratio}× native)" in _part(en, r'<section id="startup">.*?</section>')
-    startup = _part(es, r'<section id="startup">.*?</section>')
-    assert f"chroot {_spanish(median)} ms ({_spanish(ratio)}{NBSP}× native)" in startup  # the headline
-    assert f"<td>chroot</td><td>{_spanish(median)}</td>" in startup  # the table
-    assert f"<td>{_spanish(ratio)}{NBSP}× ± {_spanish(spread)}" in startup
-    assert f"<td>chroot</td><td>{_spanish(median)} ms</td>" in _part(es, r'<section id="overview">.*?</section>')
+    headline = {lang: _headlines(_of(page, "startup"))[0] for lang, page in (("en", en), ("es", es))}
+    assert f"chroot {median} ms ({ratio}× native)" in headline["en"]
+    assert f"chroot {_spanish(median)} ms ({_spanish(ratio)}{NBSP}× native)" in headline["es"]
+    chroot = _of(es, "startup").tables()[0].row("chroot").cells
+    assert chroot[1].text == _spanish(median)  # the table
+    assert chroot[-1].text == f"{_spanish(ratio)}{NBSP}× ± {_spanish(spread)}"
+    assert es.overview.tables()[0].row("chroot").cells[1].text == f"{_spanish(median)} ms"
     memory = md.format_value("mem_total_bytes", data.info.metadata["mem_total_bytes"])
-    assert "." in memory and f"<td>{_spanish(memory)}</td>" in _part(es, r'<section id="host">.*?</section>')
-    tables = {lang: "".join(re.findall(r'<table class="figures">.*?</table>', page))
-              for lang, page in (("en", en), ("es", es))}
-    assert re.search(r"\d\.\d", tables["en"]) and not re.search(r"\d\.\d", tables["es"])
+    host = {r.cells[0].text: r.cells[1].text for r in _of(es, "host").tables()[0].rows}
+    assert "." in memory and host["memoria"] == _spanish(memory)
+
+    def figures(page) -> str:
+        return " ".join(c.text for s in page.sections for t in s.tables() if t.css == "figures"
+                        for r in t.rows for c in r.cells)
+    assert re.search(r"\d\.\d", figures(en)) and not re.search(r"\d\.\d", figures(es))
     # plotly writes the axis ticks and hover figures; only the Spanish charts change its separators
-    assert es.count('"separators":",\\u202f"') == es.count('class="plotly-graph-div"') > 0
-    assert '"separators":' not in en
+    charts_of = lambda page: [c.figure["layout"] for s in page.sections for c in s.of(Chart)]  # noqa: E731
+    assert charts_of(es) and all(layout.get("separators") == f",{NNBSP}" for layout in charts_of(es))
+    assert not any("separators" in layout for layout in charts_of(en))
 
 
 def test_spanish_report_groups_thousands_with_a_narrow_space_never_a_comma(tmp_path):
@@ -197,11 +195,11 @@ def test_spanish_report_groups_thousands_with_a_narrow_space_never_a_comma(tmp_p
     for number in grouped:
         assert _spanish(number) in text, number
         assert not re.search(rf"(?<![\d,]){re.escape(number)}(?!\d)", text), f"{number} left in English"
-    startup_es = _part(es, r'<section id="startup">.*?</section>')
-    assert f"libvirt {_spanish(vm_ready)} ms (" in startup_es
-    assert f"<td>libvirt</td><td>{_spanish(vm_ready)} ms</td>" in _part(es, r'<section id="overview">.*?</section>')
+    view = build_page(data, GENERATED_AT, Catalogue("es"))  # where each of them is
+    assert f"libvirt {_spanish(vm_ready)} ms (" in _headlines(_of(view, "startup"))[0]
+    assert view.overview.tables()[0].row("libvirt").cells[1].text == f"{_spanish(vm_ready)} ms"
     phases = _spanish(f"{sum(boot.values()) * 1e3:,.0f}")
-    assert f"las fases suman {phases} ms" in _part(es, r'<section id="vm">.*?</section>')
+    assert any(f"las fases suman {phases} ms" in p.text for p in _of(view, "vm").of(Paragraph))
     io_rows = summary.loc["io"].reset_index()
     figure = charts.io_figure(io_rows, io.metrics, ["native", "libvirt"], Catalogue("es"))
     ratio = f"{summary.loc[('io', 'io_rand_read_iops', 'libvirt'), 'ratio']:.2f}"
@@ -234,15 +232,15 @@ def test_scorecard_colours_each_check_per_runtime_and_scores_it(tmp_path):
     runs = [RunRecord("isolation", rt, i, False, True, {"iso_root_escape_blocked": escape, "iso_host_pids_blocked": pids})
             for rt, (escape, pids) in blocked.items() for i in range(2)]
     runs.append(RunRecord("isolation", "box", 2, False, True, {"iso_host_pids_blocked": 0.0}))  # one run disagrees
-    page = render_html(_session(tmp_path, info, runs), generated_at=GENERATED_AT)
-    table = re.search(r'<table class="scorecard">.*?</table>', page, re.DOTALL).group(0)
-    escape_row = re.search(r"<tr><td>escape its root.*?</tr>", table, re.DOTALL).group(0)
-    assert escape_row.count('class="sc-fail"') == 2 and escape_row.count('class="sc-pass"') == 1
-    assert 'class="sc-mixed">~ blocked in 67% of runs' in table
-    assert "<th>score</th><th>0/2</th><th>0/2</th><th>1/2</th>" in table
-    overview = page[page.index('<section id="overview">'):page.index('<div class="warn">') if '<div class="warn">' in page
-                    else page.index('<section id="isolation">')]
-    assert "<td>1/2</td>" in overview  # box's isolation score on the first screen
+    view = build_page(_session(tmp_path, info, runs), GENERATED_AT, Catalogue())
+    (table,) = _of(view, "isolation").tables()
+    assert [c.text for c in table.head] == ["check", "native", "chroot", "box"]
+    escape_row = table.row("escape its root (classic chroot escape)").cells[1:]
+    assert [(c.css, c.flags) for c in escape_row] == [("sc-fail", {"failed"})] * 2 + [("sc-pass", {"passed"})]
+    pids = table.row("see a host process").cells[3]
+    assert (pids.css, pids.text, pids.value) == ("sc-mixed", "~ blocked in 67% of runs", pytest.approx(2 / 3))
+    assert [c.text for c in table.foot.cells] == ["score", "0/2", "0/2", "1/2"]
+    assert view.overview.tables()[0].row("box").cells[4].text == "1/2"  # box's isolation score on the first screen
 
 
 def test_density_chart_plots_each_figure_against_the_number_of_instances(tmp_path):
@@ -251,14 +249,16 @@ def test_density_chart_plots_each_figure_against_the_number_of_instances(tmp_pat
     runs = [RunRecord("density", rt, i, False, True,
                       {"density_mem_used_bytes": n * per, "density_ready_s": n * 0.01}, instances=n)
             for rt, per in (("native", 2**20), ("box", 3 * 2**20)) for i, n in enumerate((1, 2, 4))]
-    page = render_html(_session(tmp_path, info, runs), generated_at=GENERATED_AT)
-    section = re.search(r'<section id="density">(.*?)</section>', page, re.DOTALL).group(1)
-    assert section.count('<div id="chart-density"') == 1
-    assert "<th>N = 1</th><th>N = 2</th><th>N = 4</th>" in section
-    box = re.search(r"<tr><td>box</td>.*?</tr>", section).group(0)  # the memory table comes first
-    assert re.findall(r"<td>([\d.]+ MiB)<br>", box) == ["3 MiB", "6 MiB", "12 MiB"]
-    assert box.count("<br>3.00×</span>") == 3  # against native's median at the same N
-    assert "high spread" not in page  # figures across different N are not one sample to judge
+    view = build_page(_session(tmp_path, info, runs), GENERATED_AT, Catalogue())
+    section = _of(view, "density")
+    (chart,) = section.of(Chart)
+    assert chart.div_id == "chart-density"
+    memory = section.tables()[0]  # the memory table comes first
+    assert [c.text for c in memory.head] == ["runtime", "N = 1", "N = 2", "N = 4"]
+    box = memory.row("box").cells[1:]
+    assert [c.text for c in box] == ["3 MiB", "6 MiB", "12 MiB"]
+    assert [c.notes[-1] for c in box] == ["3.00×"] * 3  # against native's median at the same N
+    assert not any("high spread" in w for w in view.warnings)  # figures across different N are not one sample to judge
 
 
 # -- host noise ---------------------------------------------------------------------------
@@ -284,12 +284,20 @@ def test_host_noise_warnings_name_the_cause_and_the_fix():
 # -- side by side, compare, export ----------------------------------------------------------
 
 def test_two_sessions_side_by_side_keep_each_ratio_to_its_own_native(data):
-    page = render_html([data, data], generated_at=GENERATED_AT)
-    for label in ("A", "B"):
-        assert f'<div id="chart-startup-ready_s"' in page
-        assert f"<tr><td>chroot · {label}</td>" in page
-        assert f"<tr><td>native · {label}</td>" in page
-    assert page.count("1× (baseline)") == 2 * sum(len(s.metrics) for s in data.scenarios)
+    view = build_page([data, data], GENERATED_AT, Catalogue())
+    assert "chart-startup-ready_s" in [c.div_id for c in _of(view, "startup").of(Chart)]
+    figures = [t for s in view.sections for t in s.tables() if t.css == "figures"]
+    assert len(figures) == sum(len(s.metrics) for s in data.scenarios)
+    for table in figures:
+        assert [r.cells[0].text for r in table.rows] == ["native · A", "native · B", "chroot · A", "chroot · B"]
+        baselines = [r.cells[0].text for r in table.rows if "baseline" in r.cells[-1].flags]
+        assert baselines == ["native · A", "native · B"]
+        for label in ("A", "B"):
+            chroot, native = table.row(f"chroot · {label}").cells, table.row(f"native · {label}").cells[1].value
+            if native:  # to its own session's native
+                assert chroot[-1].value == pytest.approx(chroot[1].value / native)
+            else:
+                assert "no_baseline" in chroot[-1].flags
 
 
 def test_comparing_a_session_with_itself_reports_no_change(data):
@@ -299,6 +307,14 @@ def test_comparing_a_session_with_itself_reports_no_change(data):
     assert {c.verdict() for c in changes} == {"no significant change"}
     assert comparison_notes(data, data, changes) == [f"0 of {len(changes)} figures changed beyond the noise "
                                                      "(Mann–Whitney U test, p < 0.05)"]
+
+
+def test_a_comparison_reads_in_spanish_too(data):
+    changes, t = compare_sessions(data, data), Catalogue("es")
+    assert {c.verdict(t) for c in changes} == {"sin cambio significativo"}
+    assert comparison_notes(data, data, changes, t) == [f"0 de {len(changes)} cifras cambiaron más allá del ruido "
+                                                        "(prueba U de Mann–Whitney, p < 0,05)"]
+    assert t.missing == set()
 
 
 def test_json_export_round_trips(data):
