@@ -7,6 +7,7 @@ equal for two sessions to be compared without a warning.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import platform
@@ -18,6 +19,7 @@ from pathlib import Path
 import psutil
 
 from bench.metrics import localize
+from runtimes.kernel.messages import Message
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Key:
     label: str
     format: Callable[[str], str] = str
     number: bool = False  # a figure ("0.42", "23.5 GiB"): the report writes it with its language's decimal mark
+    message: bool = False  # a Message, stored as its JSON (sessions stored before messages were data: English text)
 
 
 def _mib(value: str) -> str:
@@ -54,7 +57,7 @@ METADATA: dict[str, Key] = {
     # Docker's engine, held for the run (runtimes/peers/docker_engine.py EngineFacts, via Runtime.service).
     "service.docker.answering": Key("Docker engine answered", lambda v: "yes" if v == "True" else "no"),
     "service.docker.how": Key("Docker engine"),
-    "service.docker.reason": Key("why the Docker engine did not start"),
+    "service.docker.reason": Key("why the Docker engine did not start", message=True),
     "service.docker.options": Key("dockerd options"),
 }
 CHECKED = ("hostname", "cpu_model", "kernel", "cgroup_version")
@@ -142,10 +145,24 @@ def label(key: str) -> str:
     return METADATA[key].label if key in METADATA else key
 
 
+def stored_message(key: str, value: str) -> Message | None:
+    """The message a value of a ``message`` key holds; None for any other value, and for an old session's text."""
+    if key in METADATA and METADATA[key].message and value.startswith("{"):
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            return Message.from_json(value)
+    return None
+
+
 def format_value(key: str, value: str, lang: str = "en") -> str:
-    """The value as a reader sees it; a figure in ``lang``'s decimal mark ("23,5 GiB" in Spanish)."""
+    """The value as a reader sees it; a figure in ``lang``'s decimal mark ("23,5 GiB" in Spanish).
+
+    A message is written in English here (the report writes it in its language with ``stored_message``).
+    """
     if key not in METADATA:
         return value
+    message = stored_message(key, value)
+    if message is not None:
+        return str(message)
     text = METADATA[key].format(value)
     return localize(text, lang) if METADATA[key].number else text
 

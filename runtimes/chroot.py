@@ -22,7 +22,7 @@ from pathlib import Path
 
 from runtimes._process import SpawnedInstance
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.kernel.paths import scratch_root
 
 
@@ -40,9 +40,9 @@ class Chroot(Runtime):
             return Availability.no(say("tool.not-found", tool="chroot(8)"), say("fix.install", package="coreutils"))
         return Availability.yes()
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         out = subprocess.run(["chroot", "--version"], capture_output=True, text=True).stdout
-        return {"chroot": (out.splitlines() or ["unknown"])[0]}
+        return {"chroot": (out.splitlines() or [say("version.unknown")])[0]}
 
     def setup(self) -> None:
         parent = Path(tempfile.mkdtemp(prefix="chroot-", dir=scratch_root()))

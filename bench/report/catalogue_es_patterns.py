@@ -1,15 +1,20 @@
 """Spanish of the English text that sessions stored before messages were data (schema version < 4): old sessions only.
 
-New sessions store a code and its fields (runtimes/kernel/messages.py), written in
-Spanish from bench/report/messages_es.py: do not add entries here for new
-messages. This table stays, frozen, so that older sessions still read in
-Spanish; a row that has a message never reaches it.
+Needed only for sessions stored by earlier versions of isobench. A session
+stored now keeps every skip reason, run error, Tools-column note and the
+Docker engine's reason as a code and its fields (runtimes/kernel/messages.py),
+written in Spanish from bench/report/messages_es.py, whose ``ES_WORDS`` also
+holds the Tools column's labels and "unknown": no text it stores needs this
+table (tests/integration/test_messages_stored.py renders a real session with
+the table switched off). Do not add entries here; the table stays, frozen, so that
+older sessions still read in Spanish (tests/unit/test_report_stored_es.py,
+``STORED``, keeps their texts reading so).
 
-A skip's reason (``Runtime.available``, a failed setup), a failed run's error
-(an instance that never got ready, a density step that did not fit) and the
-notes of the report's Tools column (``Runtime.versions``) are English
-sentences built at run time and kept with the session, old sessions too. So
-they are translated when the report is built: each entry below is one family
+In those sessions a skip's reason (``Runtime.available``, a failed setup), a
+failed run's error (an instance that never got ready, a density step that did
+not fit) and the notes of the report's Tools column (``Runtime.versions``) are
+English sentences built at run time and kept as text. So they are translated
+when the report is built: each entry below is one family
 of messages, written as its code writes it, with ``{field}`` where a value was
 filled in, and its Spanish, which places the same fields. The first entry
 that matches the whole text wins, so a narrower one goes before a wider one.
@@ -20,9 +25,8 @@ another of these messages, translated the same way; any other field is a
 value (a path, a command, a tool's own output) shown as it is, unless the
 catalogue has it ("no output").
 
-A runtime that words a message differently needs its entry changed here;
-tests/unit/test_report_stored_es.py collects what the runtimes write on the
-host it runs on and fails on any message without Spanish.
+Rewording a runtime's message changes its English template (a code's), never
+this table: the texts below are those the earlier versions wrote.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ def _runtimes_section(ctx: ReportContext) -> Section:
 def _host_section(data: SessionData, label: str, t: Catalogue) -> Section:
     meta = data.info.metadata
     rows = tuple(Row((Cell(t(md.label(k)) if k in md.METADATA else md.label(k)),
-                      Cell(t.value(md.format_value(k, v, t.lang))))) for k, v in meta.items())
+                      Cell(t.message(message) if (message := md.stored_message(k, v)) is not None
+                           else t.value(md.format_value(k, v, t.lang))))) for k, v in meta.items())
     table = TableBlock(Table("meta", (), rows))
     if not label:
         return Section("host", t.text("host.heading"), (table,))

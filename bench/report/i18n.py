@@ -1,15 +1,19 @@
 """The report's languages: English, and Spanish for a class taught in Spanish.
 
-A small catalogue, gettext-style: the English text is the key, so code reads
-as English and a missing translation falls back to it. ``Catalogue`` records
-what it could not translate, so a test can check the Spanish report leaves
-nothing of its own text in English. Text stored with the results (scenario
+The report's own words are asked for by code, ``t.text("chart.median")`` (or
+``t.html`` for the few holding markup), from ``texts``, English and Spanish side
+by side. ``t(english)`` is for text the report does not own, keyed by its
+English in ``catalogue_es`` (a metric's label, a runtime's stored summary); a
+missing translation falls back to the English. ``Catalogue`` records what it
+could not translate, so a test can check the Spanish report leaves nothing of
+its own text in English. Text stored with the results (scenario
 notes) carries its own translation (``description_es``/``note_es``); a
 runtime's summary and launch sentence, stored with its runs too, are looked up
 in the catalogue by their English, so an older session's wording falls back to
-English. What runtimes write with values filled in (why one was skipped, why
-a run failed, a note on its tools) is matched against the patterns of
-``catalogue_es_patterns``, so old sessions read in Spanish too.
+English. What runtimes say (why one was skipped, why a run failed, a note on
+its tools) is stored as a message, a code and its fields (runtimes/kernel/messages.py),
+and written from ``messages_es``; sessions stored before that hold English
+text, matched against the frozen patterns of ``catalogue_es_patterns``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from bench.report.catalogue_es import ES
 from bench.report.catalogue_es_patterns import ES_PATTERNS
 from bench.report.texts import TEXTS
 from markupsafe import Markup
-from bench.report.messages_es import ES_MESSAGES
+from bench.report.messages_es import ES_MESSAGES, ES_WORDS
 from runtimes.kernel.messages import ENGLISH, Field, Message
 
 import bench.messages  # noqa: F401,E402  (registers the harness's codes in ENGLISH)
@@ -107,9 +111,10 @@ class Catalogue:
         return spanish
 
     def _spanish(self, text: str) -> str | None:
-        """The catalogue's entry for ``text``, else the first pattern matching all of it filled in; None: neither."""
-        if ES.get(text):
-            return ES[text]
+        """The catalogue's entry for ``text`` (or the fixed words' table), else the first old pattern matching all
+        of it filled in; None: none of them."""
+        if ES.get(text) or ES_WORDS.get(text):
+            return ES.get(text) or ES_WORDS[text]
         for pattern, template in ES_PATTERNS:
             found = pattern.fullmatch(text)
             if found:

@@ -7,7 +7,9 @@ that holds a message is written in Spanish too; any other text field is a
 value (a path, a command, what a tool printed) shown as it is.
 
 tests/unit/test_messages.py fails when a code has no entry here, or when an
-entry's fields are not its English template's.
+entry's fields are not its English template's. ``ES_WORDS`` holds the few
+fixed words stored as plain text (the Tools column's labels, "unknown"),
+looked up whole.
 """
 
 from __future__ import annotations
@@ -76,6 +78,31 @@ ES_MESSAGES: dict[str, str] = {
     "vm.stopped-early": "{runtime}: la VM se detuvo antes de que la carga estuviera lista: {said}",
     "vm.still-runs": "{runtime}: la VM sigue en marcha después de {seconds:g} s",
     "vm.no-exit-status": "{runtime}: la VM se detuvo sin informar del estado de salida de la carga: {said}",
+    "vm.too-little-memory": "libvirt: el invitado necesita al menos {least} MiB; el escenario permite {mib} MiB",
+    "vm.too-many-words": "libvirt: el núcleo pasa como mucho {most} palabras al init del invitado; se dieron {count}",
+    "vm.bad-word": "libvirt: {word} no se puede pasar en la línea de órdenes del núcleo (ni palabras vacías, "
+                   "ni comillas dobles, ni caracteres de control)",
+    "vm.command-line-too-long": "libvirt: la línea de órdenes del núcleo es demasiado larga ({length} de {most} bytes)",
+    "vm.overlay-failed": "libvirt: falló qemu-img create {path}: {said}",
+    "vm.console-cannot-listen": "consola: no se puede escuchar en {path}: {said}",
+    "vm.console-path-too-long": "consola: no se puede escuchar en {path}: {said} (la ruta de un socket unix debe "
+                                "tener menos de 108 bytes: use un ISOBENCH_STATE más corto)",
+    "vm.console-not-connected": "consola: QEMU no se conectó a {path} en {seconds:g} s",
+    "libvirt.cannot-start": "libvirt: no se puede arrancar el dominio {domain}: {said}",
+    "libvirt.still-exists": "libvirt: el dominio {domain} sigue existiendo {seconds:g} s después de destruirlo",
+    "libvirt.cannot-look-up": "libvirt: no se puede consultar el dominio {domain}: {said}",
+    "qemu.console-not-connected": "{runtime}: QEMU no se conectó a su consola: {said}",
+    "oci.delete-failed": "{runtime}: falló delete --force {container}: {said}",
+    "vz.ct-failed": "openvz: CT {ctid}: {reason}",
+    "vz.failed": "openvz: {reason}",
+    "vz.no-free-ctid": "no queda ningún CTID libre para el CT de la suite entre {first} y {last} (vz list -a)",
+    "vz.ct-not-started": "el CT {ctid} no pudo arrancar: {said}",
+    "vz.boot-silent": "su primer proceso terminó sin decir por qué",
+    "vz.console-empty": "(vacía: {path})",
+    "vz.init-exited": "CT {ctid}: init terminó durante el arranque; su consola: {said}",
+    "vz.init-not-ready": "CT {ctid}: init no indicó que estuviera listo en {seconds:g} s (¿sigue la línea "
+                         "'::wait:/bin/touch {marker}' en su /etc/inittab?); su consola: {said}",
+    "vz.exec-inside-failed": "dentro del CT: {said}",
     # -- the harness (bench/messages.py) -------------------------------------------------------------------
     "run.setup-failed": "falló la preparación: {reason}",
     "run.probe-error": "error de la sonda en {mode}: {what} (errno {errno})",
@@ -102,4 +129,44 @@ ES_MESSAGES: dict[str, str] = {
     "vm.guest-size": "{vcpus} vCPU, {mib} MiB salvo que la sección [limits] de un escenario diga otra cosa",
     "seccomp.filter": "filtro libseccomp",
     "seccomp.none": "ninguno (falta python3-seccomp)",
+    "version.unknown": "desconocida",
+    "version.unknown-said": "desconocida ({said})",
+    "docker.engine-version": "dockerd {version}",
+    "nspawn.cgroup": "el propio de la instancia ({path}), en el que se entra antes de arrancar nspawn",
+    "nspawn.defaults": "los predeterminados de systemd-nspawn (conserva CAP_SYS_ADMIN, para arrancar un sistema "
+                       "operativo)",
+    "nspawn.root": "un OverlayFS por instancia sobre la caché de la imagen, con la capa superior en el disco de trabajo",
+    "nspawn.no-systemd": "--register=no --keep-unit: sin systemd-machined ni unidad scope (no hace falta systemd)",
+    "gvisor.network": "ninguna (solo loopback)",
+    "gvisor.seccomp": "el filtro de box, aplicado dentro del sandbox por el Sentry (--oci-seccomp)",
+    "gvisor.pids": "pids (los hilos del propio Sentry cuentan para él y el Sentry aborta al llegar al límite, "
+                   "gvisor#2490)",
+    "gvisor.memory-limit": "sobre todo el sandbox: pasarlo mata al Sentry (estado 137), no a un solo proceso",
+    "gvisor.file-io": "a través del Gofer y de la caché propia del Sentry: O_DIRECT no llega al disco del anfitrión",
+    "microvm.machine": "microvm: qboot, virtio-mmio, sin bus PCI, ACPI mínimo",
+    # -- how the VM's accelerator was chosen -----------------------------------------------------------------
+    "accel.no-device": "{device} no existe: aquí no hay virtualización por hardware",
+    "accel.kvm-works": "un arranque de prueba con KVM estuvo listo en {seconds:g} s",
+    "accel.kvm-fails": "{device} existe, pero un arranque de prueba con KVM falló ({reason}), así que QEMU emula la "
+                       "CPU por software",
+    "accel.probe-boot": "arranque de prueba",
+}
+
+# The fixed words a session stores as plain text, looked up whole (no pattern): the labels of the Tools column
+# (the keys of Runtime.versions() that are words, not a tool's name; the others are in catalogue_es.py), and
+# "unknown", the value of a host fact that could not be read (bench/metadata.py).
+ES_WORDS: dict[str, str] = {
+    "limits": "límites",
+    "host quirk": "peculiaridad del anfitrión",
+    "host quirk: cgroups": "peculiaridad del anfitrión: cgroups",
+    "host quirk: rlimits": "peculiaridad del anfitrión: rlimits",
+    "accelerator": "acelerador",
+    "accelerator check": "comprobación del acelerador",
+    "guest kernel": "núcleo invitado",
+    "guest size": "tamaño del invitado",
+    "disk": "disco",
+    "oci runtime": "runtime OCI",
+    "engine": "motor",
+    "bundle": "bundle OCI",
+    "unknown": "desconocido",
 }

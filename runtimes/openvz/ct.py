@@ -40,6 +40,7 @@ from runtimes.openvz import config as conf
 from runtimes.openvz import disk, join, net, resources, security, state
 from runtimes.openvz.boot import BootPlan, boot
 from runtimes.openvz.config import CTConfig
+from runtimes.kernel.messages import Field, say
 from runtimes.openvz.errors import BadInput, Conflict, NoSuchContainer, VzError
 
 START_TIMEOUT_S = 10.0     # vz start → init ready, at most
@@ -309,7 +310,7 @@ class Engine:
             with os.fdopen(status_r, "rb") as status:
                 first = status.readline().decode(errors="replace").strip()
                 if first != "ns":
-                    raise VzError(f"CT {config.ctid} could not start: {_boot_error(first, status)}")
+                    raise VzError(say("vz.ct-not-started", ctid=config.ctid, said=_boot_error(first, status)))
                 try:
                     net.create(config.ctid, pid, config.ips)
                 except VzError:
@@ -317,13 +318,14 @@ class Engine:
                     go_w = -1
                     earlier = status.read().decode(errors="replace").strip()
                     if earlier and "wait_for_network" not in earlier:
-                        raise VzError(f"CT {config.ctid} could not start: {_boot_error(earlier, status)}") from None
+                        raise VzError(say("vz.ct-not-started", ctid=config.ctid,
+                                          said=_boot_error(earlier, status))) from None
                     raise
                 os.write(go_w, b"1")
                 rest = status.read().decode(errors="replace").strip()  # end of file: init was exec'd
                 exec_ns = time.monotonic_ns()
                 if rest:
-                    raise VzError(f"CT {config.ctid} could not start: {_boot_error(rest, status)}")
+                    raise VzError(say("vz.ct-not-started", ctid=config.ctid, said=_boot_error(rest, status)))
         except BaseException:
             _kill_and_wait(pid, process_start_time(pid) or 0)
             raise
@@ -348,19 +350,18 @@ class Engine:
                 os.lstat(marker)
                 return time.monotonic_ns()
             if not state.alive(run.pid, run.pid_start):
-                raise VzError(f"CT {ctid}: init exited during boot; its console: {self._console_tail(ctid)}")
+                raise VzError(say("vz.init-exited", ctid=ctid, said=self._console_tail(ctid)))
             if time.monotonic() > deadline:
-                raise VzError(f"CT {ctid}: init did not report ready within {timeout_s:g} s (is the "
-                              f"'::wait:/bin/touch {disk.READY_MARKER}' line still in its /etc/inittab?); "
-                              f"its console: {self._console_tail(ctid)}")
+                raise VzError(say("vz.init-not-ready", ctid=ctid, seconds=timeout_s, marker=disk.READY_MARKER,
+                                  said=self._console_tail(ctid)))
             time.sleep(0.001)
 
-    def _console_tail(self, ctid: int) -> str:
+    def _console_tail(self, ctid: int) -> Field:
         try:
             lines = self.log_path(ctid).read_text(errors="replace").strip().splitlines()
         except OSError:
             lines = []
-        return " | ".join(lines[-3:]) or f"(empty: {self.log_path(ctid)})"
+        return " | ".join(lines[-3:]) or say("vz.console-empty", path=str(self.log_path(ctid)))
 
     def stop(self, ctid: int, *, timeout_s: float = STOP_TIMEOUT_S, fast: bool = False) -> bool:
         """Halt the CT through its init, SIGKILL after ``timeout_s`` (at once with ``fast``).
@@ -422,9 +423,9 @@ def _given(value, old):  # type: ignore[no-untyped-def]
     return old if value is None else value
 
 
-def _boot_error(first: str, status) -> str:  # type: ignore[no-untyped-def]
+def _boot_error(first: str, status) -> Field:  # type: ignore[no-untyped-def]
     text = first.removeprefix("error ").strip()
-    return text or "its first process exited before saying why"
+    return text or say("vz.boot-silent")
 
 
 def _fork_in_new_pid_namespace(child: Callable[[], None]) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 from runtimes.kernel import linux
 from runtimes.kernel.init import sealed_init
 from runtimes.openvz import disk, security, state
+from runtimes.kernel.messages import say
 from runtimes.openvz.errors import BadInput, Conflict, VzError
 
 EXEC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -136,7 +137,7 @@ def run_privileged(init_pid: int, flags: int, action: Callable[[str], None], arg
         message = errors.read().decode(errors="replace")
     _, status = os.waitpid(pid, 0)
     if status != 0:
-        raise VzError(f"inside the CT: {message or 'failed'}")
+        raise VzError(say("vz.exec-inside-failed", said=message or say("tool.no-output")))
 
 
 def set_hostname(name: str) -> None:

@@ -200,10 +200,10 @@ class OpenVZ(Runtime):
             return Availability.no(say("seccomp.binding-missing"), say("fix.install-or-provision", package="python3-seccomp"))
         return Availability.yes()
 
-    def versions(self) -> dict[str, str]:
-        def first_line(argv: list[str]) -> str:
+    def versions(self) -> dict[str, str | Message]:
+        def first_line(argv: list[str]) -> str | Message:
             done = subprocess.run(argv, capture_output=True, text=True)
-            return ((done.stdout or done.stderr).strip().splitlines() or ["unknown"])[0]
+            return ((done.stdout or done.stderr).strip().splitlines() or [say("version.unknown")])[0]
 
         return {"cgroup": cgroups.host_version(), "iproute2": first_line(["ip", "-V"]),
                 "e2fsprogs": first_line(["mkfs.ext4", "-V"]), "init": "busybox init",
@@ -268,7 +268,7 @@ class OpenVZ(Runtime):
             if not (self.engine.exists(ctid) or net.exists(net.host_device(ctid))
                     or resources.cgroup(ctid).exists() or suite_ip(ctid) in used_ips):
                 return ctid
-        raise VzError(f"no free CTID for the suite's CT in {SUITE_CTIDS.start}–{SUITE_CTIDS.stop - 1} (vz list -a)")
+        raise VzError(say("vz.no-free-ctid", first=SUITE_CTIDS.start, last=SUITE_CTIDS.stop - 1))
 
     def _idle_memory(self) -> dict[str, float]:
         figures = {}
@@ -311,7 +311,7 @@ class OpenVZ(Runtime):
             return self._exec(ctid, spec.argv, own_ct=undo)
         except VzError as err:
             undo.close()
-            raise InstanceError(f"openvz: CT {ctid}: {err}") from None
+            raise InstanceError(say("vz.ct-failed", ctid=ctid, reason=message_of(err))) from None
         except BaseException:
             undo.close()
             raise
@@ -330,7 +330,7 @@ class OpenVZ(Runtime):
             started = self.engine.exec_in(ctid, argv, (devnull, write_fd, write_fd))
         except VzError as err:
             os.close(read_fd)
-            raise InstanceError(f"openvz: {err}") from None
+            raise InstanceError(say("vz.failed", reason=message_of(err))) from None
         finally:
             os.close(write_fd)
             os.close(devnull)

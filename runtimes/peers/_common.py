@@ -27,7 +27,7 @@ from runtimes.base import Availability, Instance, InstanceSpec, Runtime
 from runtimes.kernel import cgroups
 from runtimes.image import Image
 from runtimes.kernel.paths import scratch_root, state_dir
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 
 
 def session_tag() -> str:
@@ -44,13 +44,13 @@ def instance_name(runtime: str) -> str:
     return f"{name_prefix(runtime)}{uuid.uuid4().hex[:8]}"
 
 
-def first_line(argv: Sequence[str]) -> str:
-    """The first line a command prints (its version, say), or why it printed none."""
+def first_line(argv: Sequence[str]) -> str | Message:
+    """The first line a command prints (its version, say), or why it printed none (a message)."""
     try:
         done = subprocess.run(list(argv), capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:
-        return f"unknown ({err})"
-    return ((done.stdout or done.stderr).strip().splitlines() or ["unknown"])[0]
+        return say("version.unknown-said", said=str(err))
+    return ((done.stdout or done.stderr).strip().splitlines() or [say("version.unknown")])[0]
 
 
 def check_tools(tools: dict[str, str]) -> Availability | None:

@@ -24,7 +24,7 @@ import psutil
 
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
 from runtimes.kernel.paths import scratch_root
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.peers import docker_engine
 from runtimes.peers._common import check_tools, first_line, instance_name, name_prefix
 from runtimes.peers.docker_engine import SOCKET, DockerEngine, engine_answers
@@ -114,9 +114,10 @@ class Docker(EngineRuntime):
     def setup(self) -> None:
         self.import_image()
 
-    def versions(self) -> dict[str, str]:
-        server = self._cli("version", "--format", "{{.Server.Version}}").stdout.strip() or "unknown"
-        return {"docker": first_line(["docker", "--version"]), "engine": f"dockerd {server}"}
+    def versions(self) -> dict[str, str | Message]:
+        server = self._cli("version", "--format", "{{.Server.Version}}").stdout.strip()
+        return {"docker": first_line(["docker", "--version"]),
+                "engine": say("docker.engine-version", version=server) if server else say("version.unknown")}
 
     def start(self, spec: InstanceSpec) -> Instance:
         name = instance_name(self.name)

@@ -47,7 +47,7 @@ import os
 from typing import ClassVar
 
 from runtimes.base import Availability, Instance, InstanceSpec
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.peers._common import first_line
 from runtimes.peers.oci import OCI_VERSION, OciRuntime
 
@@ -72,8 +72,7 @@ class Gvisor(OciRuntime):
               "its PID 1 on the chosen platform; `runsc run` stays in the foreground until it exits. Limits: memory "
               "and cpus apply to the whole sandbox (the Sentry included); pids are not enforced")
     # The Sentry's own threads fill the sandbox's pids cgroup, so the limit is left out (see the module's docstring).
-    unenforced: ClassVar[str] = ("pids (the Sentry's own threads count against it and it aborts at the limit, "
-                                 "gvisor#2490)")
+    unenforced: ClassVar[Message] = say("gvisor.pids")
 
     @classmethod
     def available(cls) -> Availability:
@@ -91,15 +90,15 @@ class Gvisor(OciRuntime):
     def global_flags(self) -> list[str]:
         return [f"--platform={platform()}", "--network=none", "--oci-seccomp"]
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         return {
             "runsc": first_line(["runsc", "--version"]),
             "platform": platform(),
-            "network": "none (loopback only)",
-            "seccomp": "box's filter, applied inside the sandbox by the Sentry (--oci-seccomp)",
+            "network": say("gvisor.network"),
+            "seccomp": say("gvisor.seccomp"),
             "limits not enforced": self.unenforced,
-            "memory limit": "on the whole sandbox: going over it kills the Sentry (status 137), not one process",
-            "file I/O": "through the Gofer and the Sentry's own cache: O_DIRECT does not reach the host's disk",
+            "memory limit": say("gvisor.memory-limit"),
+            "file I/O": say("gvisor.file-io"),
             "bundle": say("oci.bundle", version=OCI_VERSION, path="runtimes/peers/oci.py"),
         }
 

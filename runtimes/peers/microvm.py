@@ -42,7 +42,7 @@ from pathlib import Path
 from runtimes.kernel.errors import ImageError
 from runtimes.base import Availability, Instance, InstanceSpec
 from runtimes.kernel.paths import cache_dir, scratch_root
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.peers._common import check_tools, first_line
 from runtimes.peers.qemu import TOOLS, Qemu, QemuInstance
 from runtimes.probe import probe_argv
@@ -53,7 +53,7 @@ from runtimes.vm.instance import VmHost, supports_o_direct
 
 FIRMWARE = Path("/usr/share/qemu/bios-microvm.bin")  # qboot, built for the microvm machine (package qemu-system-data)
 MMIO_MODULES = ("virtio_mmio", "virtio_blk")          # with their dependencies: virtio, virtio_ring
-MACHINE_NOTE = "microvm: qboot, virtio-mmio, no PCI bus, minimal ACPI"
+MACHINE_NOTE = say("microvm.machine")
 CLOCK_NOTE = "microvm.clock"  # the code of its note; fields: khz
 
 
@@ -175,17 +175,17 @@ class MicroVM(Qemu):
         self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
         self.qemu_version = first_line([self.emulator, "--version"])
         # Decided apart from the other VMs' answers (a file of its own): another machine may fare differently.
-        context = {"qemu": self.qemu_version, "guest": self.guest.key, "initramfs": initramfs.parent.name,
+        context = {"qemu": str(self.qemu_version), "guest": self.guest.key, "initramfs": initramfs.parent.name,
                    "machine": "microvm"}
         self.accelerator = choose_accelerator(context, self._probe_boot, cache=cache_dir() / "microvm")
 
     def _probe_boot(self, timeout_s: float) -> None:
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))
-        probe = Accelerator("kvm", "probe boot")
+        probe = Accelerator("kvm", say("accel.probe-boot"))
         with MicroVMInstance(self, spec, accelerator=probe) as inst:
             inst.wait_ready(timeout_s)
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         found = super().versions()
         found["machine"] = MACHINE_NOTE
         found["firmware"] = f"{FIRMWARE.name} (qboot)"

@@ -47,6 +47,7 @@ from runtimes.kernel import cgroups, linux, rootfs
 from runtimes.peers._common import (
     PeerInstance, cgroup_names, check_answers, check_tools, first_line, instance_name, name_prefix, remove_cgroups,
 )
+from runtimes.kernel.messages import Message, say
 from runtimes.kernel.paths import scratch_root
 
 PARENT = "isobench-nspawn"
@@ -93,13 +94,13 @@ class Nspawn(Runtime):
         return [Orphan(cls.name, "container", name, functools.partial(_remove_cgroup, name))
                 for name in cgroup_names(PARENT, name_prefix(cls.name))]
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         return {
             "systemd-nspawn": first_line(["systemd-nspawn", "--version"]),
-            "cgroup": f"the instance's own ({PARENT}/NAME), joined before nspawn is started",
-            "capabilities and seccomp": "systemd-nspawn's defaults (CAP_SYS_ADMIN kept, for a booting OS)",
-            "root": "OverlayFS over the image cache per instance, upper layer on the scratch disk",
-            "host quirk": "--register=no --keep-unit: no systemd-machined and no scope unit (no systemd needed)",
+            "cgroup": say("nspawn.cgroup", path=f"{PARENT}/NAME"),
+            "capabilities and seccomp": say("nspawn.defaults"),
+            "root": say("nspawn.root"),
+            "host quirk": say("nspawn.no-systemd"),
         }
 
     def setup(self) -> None:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from runtimes.kernel.errors import InstanceError
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.base import Availability, Instance, InstanceSpec, Limits, Orphan, Runtime
 from runtimes.kernel import cgroups, rootfs, seccomp, security
 from runtimes.kernel.init import DEFAULT_PATH
@@ -154,7 +154,7 @@ class OciRuntime(Runtime):
         return [Orphan(cls.name, "container", name, functools.partial(remove_cgroups, parent, [name]))
                 for name in cgroup_names(parent, name_prefix(cls.name))]
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         found = {self.tool: first_line([self.tool, "--version"]),
                  "bundle": say("oci.bundle", version=OCI_VERSION, path="runtimes/peers/oci.py")}
         if getattr(self, "namespace", None) is not None:
@@ -200,5 +200,6 @@ class OciRuntime(Runtime):
         done = subprocess.run([*prefix, self.tool, "--root", str(self.state), "delete", "--force", cid],
                               capture_output=True, text=True, pass_fds=fds, timeout=30)
         if done.returncode != 0 and (self.state / cid).exists():
-            raise InstanceError(f"{self.name}: delete --force {cid} failed: {done.stderr.strip()}")
+            raise InstanceError(say("oci.delete-failed", runtime=self.name, container=cid,
+                                    said=done.stderr.strip() or say("tool.no-output")))
 

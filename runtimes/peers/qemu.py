@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from runtimes.kernel.errors import InstanceError
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.base import Availability, Instance, InstanceSpec, Runtime
 from runtimes.kernel import linux
 from runtimes.kernel import signals
@@ -86,7 +86,8 @@ class QemuInstance(GuestInstance[VmHost]):
             self.console.accept(ACCEPT_TIMEOUT_S)
         except InstanceError:
             said = (workdir / "qemu.log").read_text().strip()
-            raise InstanceError(f"{self.runtime_name}: QEMU did not connect to its console: {said or 'no output'}") from None
+            raise InstanceError(say("qemu.console-not-connected", runtime=self.runtime_name,
+                                    said=said or say("tool.no-output"))) from None
         self._at["created"] = time.monotonic_ns()
 
     def command_line(self, vm: VmHost, overlay: Path, console: Path, cmdline: str, memory_mib: int,
@@ -146,15 +147,15 @@ class Qemu(Runtime):
         self.emulator = shutil.which("qemu-system-x86_64") or "/usr/bin/qemu-system-x86_64"
         self.qemu_version = first_line([self.emulator, "--version"])
         # Decided apart from the libvirt runtime's answer (its own file), so neither overwrites the other's.
-        context = {"qemu": self.qemu_version, "guest": self.guest.key}
+        context = {"qemu": str(self.qemu_version), "guest": self.guest.key}
         self.accelerator = choose_accelerator(context, self._probe_boot, cache=cache_dir() / "qemu")
 
     def _probe_boot(self, timeout_s: float) -> None:
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))
-        with QemuInstance(self, spec, accelerator=Accelerator("kvm", "probe boot")) as inst:
+        with QemuInstance(self, spec, accelerator=Accelerator("kvm", say("accel.probe-boot"))) as inst:
             inst.wait_ready(timeout_s)
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         return {
             "qemu": self.qemu_version,
             "accelerator": self.accelerator.name,

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from runtimes.kernel.errors import InstanceError
-from runtimes.kernel.messages import Message, say
+from runtimes.kernel.messages import Message, message_of, say
 from runtimes.kernel.paths import cache_dir
 
 KVM_DEVICE = Path("/dev/kvm")
@@ -33,8 +33,8 @@ PROBE_TIMEOUT_S = 10.0  # a KVM guest of this size prints READY in about a secon
 
 @dataclasses.dataclass(frozen=True)
 class Accelerator:
-    name: str     # "kvm" or "tcg"
-    reason: str   # how it was decided, in words for the report
+    name: str       # "kvm" or "tcg"
+    reason: Message  # how it was decided, for the report (its "accelerator check")
 
     @property
     def is_emulated(self) -> bool:
@@ -58,15 +58,15 @@ def cached_decision(context: dict[str, str], cache: Path | None = None) -> Accel
         data = json.loads(_decision_file(cache).read_text())
     except (OSError, ValueError):
         return None
-    if data.get("context") != {**context, "boot_id": _boot_id()}:
-        return None
-    return Accelerator(data["name"], data["reason"])
+    if data.get("context") != {**context, "boot_id": _boot_id()} or not isinstance(data.get("reason"), dict):
+        return None  # another boot, another QEMU or guest; or decided by a version that kept the reason as text
+    return Accelerator(data["name"], Message.from_data(data["reason"]))
 
 
 def _remember(decision: Accelerator, context: dict[str, str], cache: Path | None) -> None:
     path = _decision_file(cache)
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = {"name": decision.name, "reason": decision.reason, "context": {**context, "boot_id": _boot_id()},
+    body = {"name": decision.name, "reason": decision.reason.to_data(), "context": {**context, "boot_id": _boot_id()},
             "decided_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     fd, tmp = tempfile.mkstemp(prefix=".accel-", dir=path.parent)
     with os.fdopen(fd, "w") as f:
@@ -83,16 +83,15 @@ def choose_accelerator(context: dict[str, str], probe_boot: Callable[[float], No
     answer depends on besides the host boot (QEMU, libvirt, the guest).
     """
     if not KVM_DEVICE.exists():
-        return Accelerator("tcg", f"{KVM_DEVICE} does not exist: no hardware virtualisation here")
+        return Accelerator("tcg", say("accel.no-device", device=str(KVM_DEVICE)))
     known = cached_decision(context, cache)
     if known is not None:
         return known
     try:
         probe_boot(PROBE_TIMEOUT_S)
-        decision = Accelerator("kvm", f"a probe boot under KVM was ready within {PROBE_TIMEOUT_S:g} s")
+        decision = Accelerator("kvm", say("accel.kvm-works", seconds=PROBE_TIMEOUT_S))
     except InstanceError as err:
-        decision = Accelerator("tcg", f"{KVM_DEVICE} exists but a probe boot under KVM failed ({err}), "
-                                      "so QEMU emulates the CPU in software")
+        decision = Accelerator("tcg", say("accel.kvm-fails", device=str(KVM_DEVICE), reason=message_of(err)))
     _remember(decision, context, cache)
     return decision
 
@@ -107,7 +106,8 @@ def describe(context: dict[str, str] | None = None, cache: Path | None = None) -
         return "not decided yet: the first VM run boots a probe guest under KVM (up to 10 s)"
     if data.get("context", {}).get("boot_id") != _boot_id():
         return "not decided since the host booted: the first VM run boots a probe guest under KVM (up to 10 s)"
-    return f"{data['name']}: {data['reason']}"
+    reason = data["reason"]
+    return f"{data['name']}: {Message.from_data(reason) if isinstance(reason, dict) else reason}"
 
 
 def kvm_device_problem() -> Message | None:

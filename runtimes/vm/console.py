@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import say
 from runtimes.base import TimedLine, split_lines
 
 GUEST_PREFIX = "GUEST "
@@ -68,9 +69,8 @@ class Console:
             self._listener.listen(1)
         except OSError as err:
             self._listener.close()
-            hint = " (a unix socket path must be shorter than 108 bytes: use a shorter ISOBENCH_STATE)" \
-                if len(str(path)) >= 108 else ""
-            raise InstanceError(f"console: cannot listen on {path}: {err.strerror or err}{hint}") from None
+            raise InstanceError(say("vm.console-path-too-long" if len(str(path)) >= 108 else "vm.console-cannot-listen",
+                                    path=str(path), said=err.strerror or str(err))) from None
         self._conn: socket.socket | None = None
         self._buffer = b""
         self.lines: list[TimedLine] = []
@@ -83,7 +83,7 @@ class Console:
     def accept(self, timeout_s: float) -> None:
         """Take QEMU's connection; it was made while QEMU started, so this is immediate."""
         if not select.select([self._listener], [], [], timeout_s)[0]:
-            raise InstanceError(f"console: QEMU did not connect to {self.path} within {timeout_s:g} s")
+            raise InstanceError(say("vm.console-not-connected", path=str(self.path), seconds=timeout_s))
         self._conn, _ = self._listener.accept()
         self._poller = select.poll()
         self._poller.register(self._conn, select.POLLIN | select.POLLHUP)

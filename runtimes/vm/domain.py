@@ -18,6 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.messages import say
 
 # The guest kernel's own settings, before the workload's argv:
 #   console=ttyS0  kernel messages and /dev/console on the first serial port
@@ -127,14 +128,13 @@ def kernel_cmdline(argv: Sequence[str]) -> str:
     is empty or holds a double quote or a control character cannot be passed.
     """
     if len(argv) > INIT_ARGS_MAX:
-        raise InstanceError(f"libvirt: the kernel passes at most {INIT_ARGS_MAX} words to the guest's init, got {len(argv)}")
+        raise InstanceError(say("vm.too-many-words", most=INIT_ARGS_MAX, count=len(argv)))
     words = []
     for word in argv:
         if not word or '"' in word or any(ord(ch) < 32 or ord(ch) == 127 for ch in word):
-            raise InstanceError(f"libvirt: {word!r} cannot be passed on the kernel command line "
-                                "(no empty words, double quotes or control characters)")
+            raise InstanceError(say("vm.bad-word", word=repr(word)))
         words.append(f'"{word}"' if " " in word else word)
     line = " ".join([*KERNEL_ARGS, "--", *words])
     if len(line) >= COMMAND_LINE_MAX:
-        raise InstanceError(f"libvirt: kernel command line too long ({len(line)} of {COMMAND_LINE_MAX - 1} bytes)")
+        raise InstanceError(say("vm.command-line-too-long", length=len(line), most=COMMAND_LINE_MAX - 1))
     return line

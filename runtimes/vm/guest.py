@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 from runtimes.kernel.errors import ImageError, InstanceError
+from runtimes.kernel.messages import say
 from runtimes.image import BUSYBOX, Image
 from runtimes.kernel import signals
 from runtimes.kernel.paths import cache_dir
@@ -255,7 +256,7 @@ def create_overlay(guest: Guest, overlay: Path) -> None:
             proc.stderr.close()
         raise
     if proc.returncode != 0:
-        raise InstanceError(f"libvirt: qemu-img create {overlay} failed: {err.strip()}")
+        raise InstanceError(say("vm.overlay-failed", path=str(overlay), said=err.strip() or say("tool.no-output")))
 
 
 def publish(staging: Path, entry: Path, inputs: dict) -> None:

@@ -53,7 +53,7 @@ def guest_size(limits: Limits) -> tuple[int, int]:
     """(memory in MiB, vCPUs) for a scenario's limits: a VM can only have whole CPUs."""
     memory_mib = DEFAULT_MEMORY_MIB if limits.memory_bytes is None else math.ceil(limits.memory_bytes / 2**20)
     if memory_mib < MIN_MEMORY_MIB:
-        raise InstanceError(f"libvirt: the guest needs at least {MIN_MEMORY_MIB} MiB; the scenario allows {memory_mib} MiB")
+        raise InstanceError(say("vm.too-little-memory", least=MIN_MEMORY_MIB, mib=memory_mib))
     vcpus = DEFAULT_VCPUS if limits.cpus is None else max(1, math.ceil(limits.cpus))
     return memory_mib, vcpus
 

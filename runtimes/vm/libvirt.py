@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 
 from runtimes.kernel.errors import InstanceError, RuntimeUnavailable
-from runtimes.kernel.messages import say
+from runtimes.kernel.messages import Message, say
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan, Runtime
 from runtimes.kernel import signals
 from runtimes.kernel.paths import scratch_root, state_dir
@@ -170,10 +170,10 @@ class LibvirtVM(Runtime):
     def _probe_boot(self, timeout_s: float) -> None:
         """Boot the guest once under KVM; InstanceError unless it is ready within ``timeout_s``."""
         spec = InstanceSpec(image=self.image, argv=probe_argv("ready"))
-        with LibvirtInstance(self, spec, accelerator=Accelerator("kvm", "probe boot")) as inst:
+        with LibvirtInstance(self, spec, accelerator=Accelerator("kvm", say("accel.probe-boot"))) as inst:
             inst.wait_ready(timeout_s)
 
-    def versions(self) -> dict[str, str]:
+    def versions(self) -> dict[str, str | Message]:
         return {
             "libvirt": _version(libvirt.getVersion()),
             "qemu": _version(self.conn.getVersion()),
@@ -220,7 +220,7 @@ class LibvirtInstance(GuestInstance["LibvirtVM"]):
         try:
             self._domain = self._conn.createXML(xml, libvirt.VIR_DOMAIN_START_AUTODESTROY)
         except libvirt.libvirtError as err:
-            raise InstanceError(f"libvirt: cannot start domain {self.name}: {err.get_error_message()}") from None
+            raise InstanceError(say("libvirt.cannot-start", domain=self.name, said=err.get_error_message())) from None
         self._at["created"] = time.monotonic_ns()
         self.console.accept(ACCEPT_TIMEOUT_S)
         self._pid = _qemu_pid(self.name)
@@ -251,7 +251,7 @@ class LibvirtInstance(GuestInstance["LibvirtVM"]):
         deadline = time.monotonic() + GONE_TIMEOUT_S
         while self._domain_exists():
             if time.monotonic() > deadline:
-                raise InstanceError(f"libvirt: domain {self.name} still exists {GONE_TIMEOUT_S:g} s after destroy")
+                raise InstanceError(say("libvirt.still-exists", domain=self.name, seconds=GONE_TIMEOUT_S))
             time.sleep(0.02)
 
     def _domain_exists(self) -> bool:
@@ -261,7 +261,7 @@ class LibvirtInstance(GuestInstance["LibvirtVM"]):
         except libvirt.libvirtError as err:
             if err.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
                 return False
-            raise InstanceError(f"libvirt: cannot look up domain {self.name}: {err.get_error_message()}") from None
+            raise InstanceError(say("libvirt.cannot-look-up", domain=self.name, said=err.get_error_message())) from None
 
 
 def _qemu_pid(name: str) -> int | None:

@@ -215,7 +215,7 @@ def test_a_workload_that_hangs_crashes_eats_memory_or_fills_its_disk_fails_alone
 
         assert write_report(store, tmp_path / "reports", session).exists()
     assert data.info.status == "finished"
-    runs = data.runs[data.runs["iteration"] >= 0]
+    runs = data.runs[data.runs["kind"] != "setup"]
     for name, (*_, runtimes, reason) in FAULTY.items():
         for runtime in runtimes:
             bad = runs[(runs["scenario"] == name) & (runs["runtime"] == runtime)]
@@ -383,7 +383,7 @@ def test_libvirtd_stopped_mid_run_fails_those_runs_alone_and_clean_removes_the_v
     assert run.returncode in (0, 1) and "Traceback" not in err, err[-2000:]
     with Store(store) as s:
         data = s.load(None)
-    runs = data.runs[(data.runs["iteration"] >= 0) & (data.runs["runtime"] == "libvirt")]
+    runs = data.runs[(data.runs["kind"] != "setup") & (data.runs["runtime"] == "libvirt")]
     assert (runs["ok"] == 0).any(), "the run libvirtd died under is recorded as failed"
     assert all(runs.loc[runs["ok"] == 0, "error"].str.len() > 0), "each failed run says why"
     assert (data.runs["runtime"] == "native").any(), "the baseline's runs are kept"

@@ -190,7 +190,7 @@ def test_the_accelerator_and_disk_modes_are_recorded(vm: LibvirtVM) -> None:
     assert versions["accelerator"] in ("kvm", "tcg") and versions["accelerator check"]
     if not os.path.exists("/dev/kvm"):
         assert versions["accelerator"] == "tcg"
-    assert "cache=" in versions["disk"] and "io=" in versions["disk"]
+    assert "cache=" in str(versions["disk"]) and "io=" in str(versions["disk"])  # a message: its English
     assert versions["guest kernel"].startswith("linux-image-")
 
 

@@ -167,15 +167,25 @@ def test_every_reason_the_producing_functions_give_reads_in_spanish(tmp_path):
     for n in (1, 16):
         spanish = _spanish_message(budget.refusal(n, available_bytes=2**30))
         assert f"unos {0.75 * n:.2f} GiB".replace(".", ",") in spanish  # with a decimal comma
-    # A tool that printed no version: still text, read by the old table (see "What is left" in bench/messages.py).
+    # A tool that printed no version, or could not be run: a message too.
     for printed in (first_line(["true"]), first_line([str(tmp_path / "no-such-tool"), "--version"])):
-        assert printed.startswith("unknown")
-        _spanish_value(printed)
+        assert str(printed).startswith("unknown")
+        assert _spanish_message(printed).startswith("desconocida")
 
 
 def test_an_old_sessions_text_still_reads_in_spanish():
     for text in STORED:
         _spanish_stored(text)
+
+
+def test_the_pattern_table_is_what_reads_old_texts_and_messages_do_without_it(monkeypatch):
+    """catalogue_es_patterns is for sessions stored by earlier versions: without it their text stays English,
+    while the same reason stored now, as a message, still reads in Spanish."""
+    monkeypatch.setattr("bench.report.i18n.ES_PATTERNS", ())
+    old, new = "crun: still running after 30 s", say("instance.still-running", runtime="crun", seconds=30.0)
+    t = Catalogue("es")
+    assert t.stored(old) == old and t.missing == {old}
+    assert _spanish_message(new) == "crun: sigue en marcha después de 30 s"
 
 
 def _not_docker(path: Path) -> str:
@@ -197,15 +207,18 @@ def test_the_vm_accelerator_check_reads_in_spanish(tmp_path, monkeypatch):
     """Each way runtimes/vm/accel.py decides, with a device file standing in for /dev/kvm."""
     device = tmp_path / "kvm"
     monkeypatch.setattr(vm_accel, "KVM_DEVICE", device)
-    _spanish_stored(vm_accel.choose_accelerator({}, lambda timeout_s: None, cache=tmp_path).reason)  # no device
+    _spanish_message(vm_accel.choose_accelerator({}, lambda timeout_s: None, cache=tmp_path).reason)  # no device
     device.touch(mode=0o600)
     _spanish_message(say("libvirt.kvm-unusable", reason=vm_accel.kvm_device_problem()))  # as runtimes/vm/libvirt.py
 
     def hangs(timeout_s: float) -> None:
-        raise InstanceError(f"libvirt: no ready line within {timeout_s:g} s")  # as runtimes/vm/libvirt.py says it
+        raise InstanceError(say("instance.no-ready-line", runtime="libvirt", seconds=timeout_s))  # as vm/instance.py
 
-    _spanish_stored(vm_accel.choose_accelerator({"try": "kvm fails"}, hangs, cache=tmp_path).reason)
-    _spanish_stored(vm_accel.choose_accelerator({"try": "kvm works"}, lambda timeout_s: None, cache=tmp_path).reason)
+    failed = vm_accel.choose_accelerator({"try": "kvm fails"}, hangs, cache=tmp_path)
+    assert "ninguna línea de «listo» en 10 s" in _spanish_message(failed.reason)
+    _spanish_message(vm_accel.choose_accelerator({"try": "kvm works"}, lambda timeout_s: None, cache=tmp_path).reason)
+    # Decided once per host boot: the cached decision comes back as the same message.
+    assert vm_accel.choose_accelerator({"try": "kvm fails"}, hangs, cache=tmp_path) == failed
 
 
 def test_every_note_in_the_tools_column_reads_in_spanish():
