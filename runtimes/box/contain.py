@@ -42,6 +42,8 @@ from runtimes.kernel import linux, network, rootfs, seccomp, security
 
 @dataclasses.dataclass(frozen=True)
 class Volume:
+    """A bind mount: the host's ``host`` directory at ``target`` in the container, read-only if asked."""
+
     host: Path
     target: str
     readonly: bool = False

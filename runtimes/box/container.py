@@ -47,6 +47,8 @@ def root_dir() -> Path:
 
 @dataclasses.dataclass
 class Container:
+    """A container as found on disk: its directory, what was asked for, what happened."""
+
     dir: Path
     config: Config
     state: State

@@ -33,6 +33,8 @@ class Status(enum.Enum):
 
 @dataclasses.dataclass
 class Config:
+    """What was asked for: config.json, written once at create."""
+
     id: str
     name: str
     image: str                 # as the user wrote it
@@ -53,6 +55,8 @@ class Config:
 
 @dataclasses.dataclass
 class State:
+    """What happened: state.json, written at start and at the end (not for a --rm container)."""
+
     status: Status = Status.CREATED
     pid: int = 0
     pid_start: int = 0          # the process's start time (/proc/PID/stat field 22): guards against PID reuse

@@ -188,6 +188,31 @@ ENGLISH: dict[str, str] = {
     "vm.stopped-early": "{runtime}: the VM stopped before the workload was ready: {said}",  # runtimes/vm/libvirt.py
     "vm.still-runs": "{runtime}: the VM still runs after {seconds:g} s",
     "vm.no-exit-status": "{runtime}: the VM stopped without reporting the workload's exit status: {said}",
+    "vm.too-little-memory": "libvirt: the guest needs at least {least} MiB; the scenario allows {mib} MiB",  # vm/instance.py
+    "vm.too-many-words": "libvirt: the kernel passes at most {most} words to the guest's init, got {count}",  # vm/domain.py
+    "vm.bad-word": "libvirt: {word} cannot be passed on the kernel command line "
+                   "(no empty words, double quotes or control characters)",
+    "vm.command-line-too-long": "libvirt: kernel command line too long ({length} of {most} bytes)",
+    "vm.overlay-failed": "libvirt: qemu-img create {path} failed: {said}",  # runtimes/vm/guest.py
+    "vm.console-cannot-listen": "console: cannot listen on {path}: {said}",  # runtimes/vm/console.py
+    "vm.console-path-too-long": "console: cannot listen on {path}: {said} (a unix socket path must be shorter "
+                                "than 108 bytes: use a shorter ISOBENCH_STATE)",
+    "vm.console-not-connected": "console: QEMU did not connect to {path} within {seconds:g} s",
+    "libvirt.cannot-start": "libvirt: cannot start domain {domain}: {said}",  # runtimes/vm/libvirt.py
+    "libvirt.still-exists": "libvirt: domain {domain} still exists {seconds:g} s after destroy",
+    "libvirt.cannot-look-up": "libvirt: cannot look up domain {domain}: {said}",
+    "qemu.console-not-connected": "{runtime}: QEMU did not connect to its console: {said}",  # runtimes/peers/qemu.py
+    "oci.delete-failed": "{runtime}: delete --force {container} failed: {said}",  # runtimes/peers/oci.py
+    "vz.ct-failed": "openvz: CT {ctid}: {reason}",                        # runtimes/openvz/runtime.py (a VzError's)
+    "vz.failed": "openvz: {reason}",
+    "vz.no-free-ctid": "no free CTID for the suite's CT in {first}–{last} (vz list -a)",
+    "vz.ct-not-started": "CT {ctid} could not start: {said}",            # runtimes/openvz/ct.py
+    "vz.boot-silent": "its first process exited before saying why",
+    "vz.console-empty": "(empty: {path})",
+    "vz.init-exited": "CT {ctid}: init exited during boot; its console: {said}",
+    "vz.init-not-ready": "CT {ctid}: init did not report ready within {seconds:g} s (is the '::wait:/bin/touch "
+                         "{marker}' line still in its /etc/inittab?); its console: {said}",
+    "vz.exec-inside-failed": "inside the CT: {said}",                     # runtimes/openvz/join.py
     # -- a note in the Tools column (Runtime.versions) ------------------------------------------------------
     "limits.not-enforced": "not enforced ({tool} makes no cgroup)",      # runtimes/peers/unshare.py, bwrap.py
     "hybrid.note": "{tool} refuses this hybrid cgroup host (v1 controllers plus cgroup2 at {mount}): each launch "
@@ -200,4 +225,23 @@ ENGLISH: dict[str, str] = {
     "vm.guest-size": "{vcpus} vCPU, {mib} MiB unless a scenario's [limits] say otherwise",
     "seccomp.filter": "libseccomp filter",                                # runtimes/box/runtime.py, openvz/runtime.py
     "seccomp.none": "none (python3-seccomp missing)",
+    "version.unknown": "unknown",                                         # peers/_common.py first_line, chroot, vz
+    "version.unknown-said": "unknown ({said})",
+    "docker.engine-version": "dockerd {version}",                         # runtimes/peers/docker.py
+    "nspawn.cgroup": "the instance's own ({path}), joined before nspawn is started",  # runtimes/peers/nspawn.py
+    "nspawn.defaults": "systemd-nspawn's defaults (CAP_SYS_ADMIN kept, for a booting OS)",
+    "nspawn.root": "OverlayFS over the image cache per instance, upper layer on the scratch disk",
+    "nspawn.no-systemd": "--register=no --keep-unit: no systemd-machined and no scope unit (no systemd needed)",
+    "gvisor.network": "none (loopback only)",                            # runtimes/peers/gvisor.py
+    "gvisor.seccomp": "box's filter, applied inside the sandbox by the Sentry (--oci-seccomp)",
+    "gvisor.pids": "pids (the Sentry's own threads count against it and it aborts at the limit, gvisor#2490)",
+    "gvisor.memory-limit": "on the whole sandbox: going over it kills the Sentry (status 137), not one process",
+    "gvisor.file-io": "through the Gofer and the Sentry's own cache: O_DIRECT does not reach the host's disk",
+    "microvm.machine": "microvm: qboot, virtio-mmio, no PCI bus, minimal ACPI",  # runtimes/peers/microvm.py
+    # -- how the VM's accelerator was chosen (runtimes/vm/accel.py choose_accelerator: "accelerator check") -------
+    "accel.no-device": "{device} does not exist: no hardware virtualisation here",
+    "accel.kvm-works": "a probe boot under KVM was ready within {seconds:g} s",
+    "accel.kvm-fails": "{device} exists but a probe boot under KVM failed ({reason}), so QEMU emulates the CPU "
+                       "in software",
+    "accel.probe-boot": "probe boot",                                     # the probe boot's own instance
 }
