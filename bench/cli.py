@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 a failure, 2 bad input (usage, scenario file, names),
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -130,6 +131,74 @@ def _print_summary(store: Store, session: str) -> None:
     for row in text_report.summary_rows(data, summary_table(data)):
         table.add_row(*row)
     out_console.print(table)
+
+
+class _Duration(click.ParamType):
+    """A time as a teacher types it: 20s, 90s, 2m, or plain seconds (20)."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        match = re.fullmatch(r"(\d+(?:\.\d*)?)\s*(s|m|min)?", value.strip().lower())
+        if not match:
+            self.fail(f"{value!r} is not a time: write e.g. 20s, 90s or 2m", param, ctx)
+        seconds = float(match[1]) * (60.0 if match[2] in ("m", "min") else 1.0)
+        if not seconds > 0:
+            self.fail(f"{value!r}: the race must last some time, e.g. 20s", param, ctx)
+        return seconds
+
+
+@cli.command()
+@click.option("-r", "--runtime", "runtimes", multiple=True, required=True, type=click.Choice(runtime_names()),
+              help="a lane: a runtime to race (repeat it: two or more, e.g. -r box -r libvirt)")
+@click.option("--for", "duration", type=_Duration(), default="20s", show_default=True,
+              help="how long lanes keep starting (20s, 2m); a start under way at the end is let finish")
+@click.option("--warmup", type=click.IntRange(0, 1000), default=0, show_default=True,
+              help="store each lane's first starts as warm-ups (they are drawn and counted all the same)")
+@click.option("--scenario", "scenario_name", default="startup", show_default=True,
+              help="the scenario whose workload each lane starts (a one-at-a-time one: startup, cpu, memory…)")
+@click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
+@click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")
+@_lang_option
+@_store_option
+@_reports_option
+def race(runtimes, duration, warmup, scenario_name, scenario_dir, no_report, lang, store_path, reports_dir) -> None:
+    """Race runtimes live, side by side: each starts the workload again and again; stored as a session."""
+    from bench.race import RaceOptions, check_options, run_race
+    from bench.raceboard import RichBoard
+
+    (scenario,) = scenario_mod.select([scenario_name], scenario_dir)
+    if scenario.density is not None or scenario.mode == "iso":
+        raise UsageError(f"scenario {scenario.name!r} cannot race: a lane starts one instance at a time "
+                         "(try startup, cpu or memory)")
+    options = RaceOptions(runtimes=tuple(runtimes), duration_s=duration, warmup=warmup,
+                          command="bench " + " ".join(sys.argv[1:]))
+    lineup = Lineup.registered()
+    check_options(options, lineup)  # bad lanes fail before the image is built
+    with clean_mod.run_lock(), _open_store(store_path, reports_dir) as store:
+        _print_removed(clean_mod.clean())
+        _print_interrupted(store)
+        err_console.print("building the image (cached after the first time)…")
+        image = build_image()
+        try:
+            with RichBoard(err_console, scenario.name) as board:
+                result = run_race(scenario, store, image, options, board, lineup=lineup)
+        except KeyboardInterrupt:  # while the runtimes were being set up, before the race began
+            err_console.print(f"interrupted before the race began; the session is kept in {store.path}")
+            sys.exit(130)
+        for line in result.summary_lines():
+            out_console.print(line, highlight=False)
+        click.echo(f"session {result.session} ({result.status}) stored in {store.path}")
+        if result.interrupted:
+            click.echo(f"`bench report --session {result.session}` builds its report")
+            sys.exit(130)
+        if not no_report:
+            from bench.report import write_report  # pandas and plotly: only now, after the race
+
+            click.echo(f"report: {write_report(store, reports_dir, result.session, lang)}")
 
 
 @cli.command()

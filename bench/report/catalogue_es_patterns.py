@@ -81,7 +81,7 @@ _MESSAGES = (
     # runtimes/peers/_common.py check_answers
     ("`{command}` failed: {said}", "`{command}` falló: {said}"),
     ("`{command}` exited {status}: {said}", "`{command}` terminó con el estado {status}: {said}"),
-    ("no output", "sin salida"),  # also libvirt_vm.py and qemu.py, when a guest printed nothing
+    ("no output", "sin salida"),  # also vm/libvirt.py and qemu.py, when a guest printed nothing
     # runtimes/peers/docker.py engine_answers
     ("no Docker engine answers on {path} ({said})", "ningún motor Docker responde en {path} ({said})"),
     ("{path} answered, but not as a Docker engine", "{path} respondió, pero no como un motor Docker"),

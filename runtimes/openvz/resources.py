@@ -15,7 +15,7 @@ config to the CT's group (box's managers, under the parent "vz"):
               a relative weight when CTs compete; 1000 units is the kernel's
               default share, as OpenVZ's default CPUUNITS was 1000
     DISKSPACE not a cgroup: the size of the CT's disk image (disk.py)
-    devices   box's allow-list (box/devices.py: devices.allow on v1, a BPF
+    devices   box's allow-list (kernel/devices.py: devices.allow on v1, a BPF
               program on v2), plus the loop devices the CT's own first
               process needs to attach and mount its disk (boot.py, step 4)
 """

@@ -75,7 +75,7 @@ STORED = (
     "probe error in io: open (errno 13)",
     "4 instances: box: no ready line within 10 s",                             # bench/density.py run_step
     "setup failed: " + str(RuntimeUnavailable(                                 # bench/runner.py _set_up, with
-        "libvirt", "libvirtd is not reachable (ECONNREFUSED)", "sudo scripts/provision")),  # libvirt_vm.py setup
+        "libvirt", "libvirtd is not reachable (ECONNREFUSED)", "sudo scripts/provision")),  # vm/libvirt.py setup
     "setup failed: " + str(RuntimeUnavailable(                                 # runtimes/peers/engine.py
         "podman", "podman import of the suite's image failed: EIO")),
     "setup failed: " + str(RuntimeUnavailable(                                 # runtimes/peers/hybrid.py
@@ -84,7 +84,7 @@ STORED = (
     "cgroups unusable: cgroup v1 controllers not mounted: pids, cpu",          # runtimes/kernel/cgroups.py
     "libvirtd is not reachable on qemu:///system (ECONNREFUSED)",              # runtimes/vm/libvirt.py available
     "the libvirt Python module is not installed",
-    "group kvm does not exist, so every VM start would take minutes",          # libvirt_vm.py, vm_accel.py
+    "group kvm does not exist, so every VM start would take minutes",          # vm/libvirt.py, vm/accel.py
     "no loop devices (/dev/loop-control missing)",                             # runtimes/openvz/runtime.py
     "the kernel has no ext4",
     "the kernel has no OverlayFS",                                             # runtimes/box/runtime.py
