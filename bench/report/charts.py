@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from bench.metrics import SEPARATORS, TIMES, format_ratio, metric
+from bench.report.families import family_of
 from bench.report.i18n import Catalogue
 from bench.report.literature import Reference, number_of
 
@@ -35,7 +36,8 @@ LOG_AXIS_SPAN = 100  # medians further apart than this: a linear axis would flat
 
 
 def colour_of(runtime: str, order: list[str]) -> str:
-    return PALETTE[order.index(runtime) % len(PALETTE)] if runtime in order else "#777777"
+    """The runtime's family colour (bench.report.families): the same family, the same colour, on every chart."""
+    return family_of(runtime).colour if runtime in order else "#777777"
 
 
 def number_layout(lang: str) -> dict[str, str]:
@@ -170,10 +172,20 @@ def density_figure(points: pd.DataFrame, order: list[str], t: Catalogue) -> go.F
 
     ``points`` has columns runtime, instances, metric, median, q1, q3 (stored units).
     """
-    panels = [(name, metric(name)) for name in ("density_mem_used_bytes", "density_ready_s")
-              if (points["metric"] == name).any()]
+    # What one more instance costs: summed PSS ÷ N; older sessions without PSS fall back to the MemAvailable drop.
+    memory = "density_pss_bytes" if (points["metric"] == "density_pss_bytes").any() else "density_mem_used_bytes"
+    panels = [(name, metric(name)) for name in (memory, "density_ready_s") if (points["metric"] == name).any()]
+    per_instance = points[points["metric"] == "density_pss_bytes"].copy()
+    for column in ("median", "q1", "q3"):
+        per_instance[column] = per_instance[column] / per_instance["instances"]
+    points = pd.concat([points[points["metric"] != "density_pss_bytes"], per_instance])
+
+    def title(name: str, m) -> str:
+        if name == "density_pss_bytes":
+            return f"{t.text('density.pss_title')} ({m.display_unit})"
+        return f"{t(m.label)} ({m.display_unit})"
     fig = make_subplots(rows=1, cols=max(len(panels), 1), horizontal_spacing=0.12,
-                        subplot_titles=[f"{t(m.label)} ({m.display_unit})" for _, m in panels])
+                        subplot_titles=[title(name, m) for name, m in panels])
     for col, (name, m) in enumerate(panels, start=1):
         rows = points[points["metric"] == name]
         for r in _present(rows, order):

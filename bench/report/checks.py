@@ -16,6 +16,7 @@ from bench.report.context import chart_of
 from bench.report.i18n import Catalogue
 from bench.results import SessionData
 from bench.report.summary import failures
+from bench.report.view import WarningGroup
 from bench.stats import HIGH_SPREAD
 from runtimes.kernel.messages import Message
 
@@ -27,21 +28,40 @@ STEAL_PERCENT = 2.0  # a hypervisor taking more than this share of CPU time from
 
 def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | None = None) -> list[str]:
     """Every caveat of a session, as plain sentences, most important first."""
+    return [text for _, text in collect_kinds(data, summary, t)]
+
+
+KINDS = {"vm_emulated": "warnings.kind_vm_emulated", "in_vm": "warnings.kind_in_vm",
+         "busy_host": "warnings.kind_busy_host", "skipped": "warnings.kind_skipped",
+         "high_spread": "warnings.kind_high_spread", "other": "warnings.kind_other"}  # kind → its line's text
+
+
+def grouped_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue) -> list[WarningGroup]:
+    """One line per kind of caveat, its items behind a click; high spread item by item, one per figure."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, text in collect_kinds(data, summary, t, spread_items=True):
+        by_kind.setdefault(kind, []).append(text)
+    return [WarningGroup(k, t.text(code), tuple(by_kind[k])) for k, code in KINDS.items() if k in by_kind]
+
+
+def collect_kinds(data: SessionData, summary: pd.DataFrame, t: Catalogue | None = None,
+                  spread_items: bool = False) -> list[tuple[str, str]]:
+    """Every caveat as (kind, sentence); with ``spread_items`` each high-spread figure is an item of its own."""
     t = t or Catalogue()
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     meta = data.info.metadata
     if data.info.status != "finished":
-        out.append(t.text("warnings.unfinished",
-                     status=data.info.status))
+        out.append(("other", t.text("warnings.unfinished",
+                     status=data.info.status)))
     if data.info.quick:
-        out.append(t.text("warnings.quick"))
+        out.append(("other", t.text("warnings.quick")))
     if meta.get("in_vm") == "yes":
-        out.append(t.text("warnings.in_vm"))
+        out.append(("in_vm", t.text("warnings.in_vm")))
     for name, info in data.runtimes.items():
         if info.versions.get("accelerator") == "tcg":
-            out.append(t.text("warnings.tcg",
-                         name=name))
-    out += host_noise_warnings(meta, t)
+            out.append(("vm_emulated", t.text("warnings.tcg",
+                         name=name)))
+    out += [("busy_host", w) for w in host_noise_warnings(meta, t)]
     # one line per runtime and reason, however many scenarios; a reason is a Message, or text in older sessions
     skipped: dict[tuple[str, Message | str, Message | str], list[str]] = {}
     for skip in data.skips:
@@ -49,12 +69,12 @@ def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | No
                            []).append(skip.scenario)
     for (runtime, reason, fix), scenarios in skipped.items():
         fix_text = t.text("warnings.fix", fix=t.value(fix)) if fix else ""  # a fix is mostly a command
-        out.append(t.text("warnings.skipped", runtime=runtime, scenario=", ".join(scenarios),
-                     reason=t.stored(reason)) + fix_text)
+        out.append(("skipped", t.text("warnings.skipped", runtime=runtime, scenario=", ".join(scenarios),
+                     reason=t.stored(reason)) + fix_text))
     for row in failures(data).itertuples():
-        out.append(t.text("warnings.failed", runtime=row.runtime, count=row.count,
-                     scenario=row.scenario, reason=t.stored(Message.from_json(row.message) or row.reason)))
-    out += _statistics_warnings(data, summary, t)
+        out.append(("skipped", t.text("warnings.failed", runtime=row.runtime, count=row.count,
+                     scenario=row.scenario, reason=t.stored(Message.from_json(row.message) or row.reason))))
+    out += _statistics_warnings(data, summary, t, spread_items)
     return out
 
 
@@ -90,7 +110,8 @@ def host_noise_warnings(meta: dict[str, str], t: Catalogue) -> list[str]:
     return out
 
 
-def _statistics_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue) -> list[str]:
+def _statistics_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue,
+                         spread_items: bool = False) -> list[tuple[str, str]]:
     """Too few runs, or too much spread: one line per scenario, naming what is affected.
 
     With --quick, few runs are the point, and the quick-mode warning already says so.
@@ -103,10 +124,12 @@ def _statistics_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue)
         few = sorted({(r.runtime, r.n) for r in rows.itertuples() if r.n < MIN_REPETITIONS})
         if few and not data.info.quick:
             which = ", ".join(f"{runtime} ({n})" for runtime, n in few)
-            out.append(t.text("warnings.few_runs",
-                         scenario=scenario.name, which=which, n=MIN_REPETITIONS * 2))
+            out.append(("other", t.text("warnings.few_runs",
+                         scenario=scenario.name, which=which, n=MIN_REPETITIONS * 2)))
         noisy = [f"{r.runtime} · {t(metric(r.metric).label)} ({r.relative_iqr:.0%})"
                  for r in rows.itertuples() if r.n >= MIN_REPETITIONS and r.relative_iqr > HIGH_SPREAD]
-        if noisy:
-            out.append(t.text("warnings.high_spread", scenario=scenario.name, which="; ".join(noisy)))
+        if noisy and spread_items:
+            out += [("high_spread", f"{scenario.name}: {figure}") for figure in noisy]
+        elif noisy:
+            out.append(("high_spread", t.text("warnings.high_spread", scenario=scenario.name, which="; ".join(noisy))))
     return out

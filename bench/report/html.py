@@ -8,10 +8,12 @@ string; writing it is the caller's job (``bench.report.write_report``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from bench import metadata as md
-from bench.report.checks import collect_warnings
+from bench.report.answers import answers, families_present
+from bench.report.checks import collect_warnings, grouped_warnings
 from bench.report.context import ReportContext
 from bench.report.i18n import Catalogue
 from bench.report.literature import REFERENCES
@@ -19,7 +21,7 @@ from bench.report.overview import overview_table
 from bench.report.sections import section
 from bench.report.sources import SessionSet
 from bench.report.render import render_page
-from bench.report.view import Cell, LiteratureItem, Page, Row, Section, Table, TableBlock
+from bench.report.view import Cell, LiteratureItem, Page, Paragraph, Row, Section, Table, TableBlock, WarningGroup
 from bench.report.vm import vm_section
 from bench.results import SessionData
 from runtimes import BASELINE
@@ -74,6 +76,33 @@ def _warnings(ctx: ReportContext, sides: SessionSet) -> list[str]:
     return out
 
 
+def _collapsed(scenario: Section) -> Section:
+    """A scenario's question and note on show; its charts, tables, setup figures and literature one click away."""
+    shown = 0
+    for block in scenario.blocks:
+        if not (isinstance(block, Paragraph) and block.css in ("sub", "note")):
+            break
+        shown += 1
+    return dataclasses.replace(scenario, shown=shown)
+
+
+def _warning_groups(ctx: ReportContext, sides: SessionSet) -> tuple[WarningGroup, ...]:
+    """One line per kind of caveat; side by side, each side's items carry its label."""
+    t = ctx.t
+    if len(sides.sides) == 1:
+        return tuple(grouped_warnings(ctx.data, ctx.summary, t))
+    merged: dict[str, WarningGroup] = {}
+    if diffs := sides.host_differences():
+        merged["other"] = WarningGroup("other", t.text("warnings.kind_other"),
+                                       (t.text("warnings.other_hosts", what="; ".join(diffs)),))
+    for side in sides.sides:
+        for g in grouped_warnings(side.data, ctx.summary[ctx.summary["session"] == side.label], t):
+            items = tuple(f"{side.label}: {w}" for w in g.items)
+            old = merged.get(g.kind)
+            merged[g.kind] = dataclasses.replace(old, items=old.items + items) if old else dataclasses.replace(g, items=items)
+    return tuple(merged.values())
+
+
 def _literature(t: Catalogue) -> tuple[LiteratureItem, ...]:
     return tuple(LiteratureItem(t(r.label), f"{t(r.citation)}, {t(r.where)}") for r in REFERENCES)
 
@@ -83,18 +112,20 @@ def build_page(data: SessionData | Sequence[SessionData], generated_at: str, t: 
     sides = SessionSet.of([data] if isinstance(data, SessionData) else list(data))
     merged, summary, order = sides.side_by_side()
     ctx = ReportContext(data=merged, summary=summary, order=order, t=t)
-    sections = [section(s, ctx) for s in merged.scenarios]
+    sections = [_collapsed(section(s, ctx)) for s in merged.scenarios]
     vm = vm_section(merged, summary, t)
     if vm is not None:
-        sections.append(vm)
-    sections.append(_runtimes_section(ctx))
-    sections += [_host_section(side.data, side.label if len(sides.sides) > 1 else "", t) for side in sides.sides]
+        sections.append(dataclasses.replace(vm, shown=0))
+    sections.append(dataclasses.replace(_runtimes_section(ctx), shown=0))
+    sections += [dataclasses.replace(_host_section(side.data, side.label if len(sides.sides) > 1 else "", t), shown=0)
+                 for side in sides.sides]
     return Page(
         lang=t.lang, title=", ".join(side.data.info.id for side in sides.sides),
         subtitles=_subtitles(ctx, sides, generated_at),
         intro=t.html("page.intro", runtimes=", ".join(ctx.order), b=BASELINE),
         overview=overview_table(ctx), warnings=tuple(_warnings(ctx, sides)), sections=tuple(sections),
-        literature=_literature(t), command="; ".join(side.data.info.command for side in sides.sides))
+        literature=_literature(t), command="; ".join(side.data.info.command for side in sides.sides),
+        answers=answers(ctx), families=families_present(ctx), warning_groups=_warning_groups(ctx, sides))
 
 
 def render_html(data: SessionData | Sequence[SessionData], generated_at: str, lang: str = "en") -> str:

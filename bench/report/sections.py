@@ -204,7 +204,8 @@ def _density(scenario: ScenarioInfo, ctx: ReportContext) -> list[Block]:
     present = set(points["metric"])
     for name in [m for m in scenario.metrics if m in present] + sorted(present - set(scenario.metrics)):
         m = metric(name)
-        out += [Paragraph(f"({m.display_unit}; {t.text('density.table_note')})", lead=t(m.label)),
+        noisy = f"; {t.text('density.noisy_view')}" if name.startswith("density_mem_") else ""
+        out += [Paragraph(f"({m.display_unit}; {t.text('density.table_note')}{noisy})", lead=t(m.label)),
                 TableBlock(_density_table(points[points["metric"] == name], name, ctx))]
     return out
 
@@ -220,6 +221,9 @@ def _density_table(part: pd.DataFrame, name: str, ctx: ReportContext) -> Table:
         r = cells.get((runtime, n))
         if r is None:
             return Cell("–")
+        if m.unit == "bytes" and r.median < 0:  # MemAvailable fell less than the host's own drift: noise, not a cost
+            return Cell(t.text("memory.below_noise"), css="muted", value=r.median, unit=m.unit,
+                        flags=frozenset({"below_noise"}))
         notes = [f"IQR {m.format(r.q3 - r.q1, unit=False, lang=t.lang)}"]
         native = cells.get((base.get(runtime, ""), n))
         if base.get(runtime) != runtime and native is not None and native.median:

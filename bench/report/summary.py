@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from bench.report.families import family_rank
 from bench.results import SessionData
 from bench.stats import is_significant, ratio, summarize
 from runtimes import BASELINE
@@ -19,9 +20,9 @@ COLUMNS = ["scenario", "metric", "runtime", "n", "median", "q1", "q3", "iqr", "m
 
 
 def runtime_order(data: SessionData) -> list[str]:
-    """Runtimes in the order they ran (registry order), the baseline first."""
+    """Runtimes grouped by family (bench.report.families), the baseline first, each family's in the order they ran."""
     seen = list(dict.fromkeys([*data.runs["runtime"].tolist(), *(s.runtime for s in data.skips)]))
-    return sorted(seen, key=lambda r: (r != BASELINE, seen.index(r)))
+    return sorted(seen, key=lambda r: (r != BASELINE, family_rank(r), seen.index(r)))
 
 
 def summary_table(data: SessionData) -> pd.DataFrame:

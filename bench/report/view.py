@@ -116,6 +116,7 @@ class Section:
     heading: str
     blocks: tuple[Block, ...] = ()
     template: str = "section"         # templates/sections/<template>.html.j2
+    shown: int = -1                   # how many leading blocks are on show; the rest in a collapsed <details> (-1: all)
 
     def of(self, cls: type) -> list[Any]:
         """The blocks of one kind, in order: ``section.of(Paragraph)``."""
@@ -123,6 +124,25 @@ class Section:
 
     def tables(self) -> list[Table]:
         return [b.table for b in self.of(TableBlock)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """One of the first screen's four answers: its question, a sentence from this session's figures, a chart."""
+
+    id: str
+    title: str
+    takeaway: str
+    chart: Chart | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WarningGroup:
+    """One kind of caveat: one line with the count, the affected figures behind a click."""
+
+    kind: str                         # vm_emulated, busy_host, in_vm, skipped, high_spread, other
+    title: str
+    items: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,3 +164,6 @@ class Page:
     sections: tuple[Section, ...]     # scenarios, then the VM's, the runtimes', the host(s)'
     literature: tuple[LiteratureItem, ...]
     command: str
+    answers: tuple[Answer, ...] = ()  # the first screen's four charts (bench.report.answers)
+    families: tuple[tuple[str, str], ...] = ()  # (name, colour) of each family present, in order: the legend
+    warning_groups: tuple[WarningGroup, ...] = ()  # the warnings, one line per kind (bench.report.checks)

@@ -258,14 +258,18 @@ def test_report_marks_the_baseline_and_non_significant_ratios(data, view):
 # -- the page as HTML: a few end-to-end checks ----------------------------------------------
 
 def test_the_page_renders_its_parts_in_reading_order_and_opens_offline(view, page):
-    """The header, the first screen, the warnings, then each section; plotly.js inside, nothing fetched."""
-    marks = ("<h1>", '<section id="overview">', '<div class="warn"><b>Read these first</b>',
+    """The header, the four answers, the contents, the warnings, then each section; plotly.js inside, nothing fetched."""
+    marks = ('<h1 id="top">', '<section id="answers"', '<nav class="toc"',
+             '<section id="warnings" class="warn"><b>Read these first</b>', '<section id="overview">',
              *(f'<section id="{s.id}"><h2>' for s in view.sections))
     positions = [page.index(mark) for mark in marks]
     assert positions == sorted(positions)
-    warnings = re.search(r'<div class="warn"><b>Read these first</b><ul>(.*?)</ul></div>', page).group(1)
-    assert re.findall(r"<li>(.*?)</li>", warnings) == [_escape(w) for w in view.warnings]
-    assert page.count('class="plotly-graph-div"') == sum(len(s.of(Chart)) for s in view.sections)
+    warnings = re.search(r'<section id="warnings" class="warn">(.*?)</section>', page, re.DOTALL).group(1)
+    items = [item for g in view.warning_groups for item in g.items]
+    assert re.findall(r"<li>(.*?)</li>", warnings) == [_escape(w) for w in items]
+    assert len(re.findall(r"<details class=\"wgroup", warnings)) == len(view.warning_groups), "one line per kind"
+    answers = sum(1 for a in view.answers if a.chart is not None)
+    assert page.count('class="plotly-graph-div"') == answers + sum(len(s.of(Chart)) for s in view.sections)
     _strip_plotly_js(page)  # embedded exactly once
     assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)=", page), "the page fetches nothing"
 
