@@ -127,10 +127,7 @@ def _print_summary(store: Store, session: str) -> None:
     from bench.report import text as text_report
 
     data = store.load(session)
-    table = Table(*text_report.HEADER, title=f"session {session}: medians")
-    for row in text_report.summary_rows(data, summary_table(data)):
-        table.add_row(*row)
-    out_console.print(table)
+    out_console.print(text_report.rich_table(data, summary_table(data)))  # fits 100 columns: short figure labels
 
 
 class _Duration(click.ParamType):

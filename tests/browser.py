@@ -39,7 +39,14 @@ window.addEventListener('load', () => setTimeout(() => {
                charts: [...document.querySelectorAll('.js-plotly-plot')].filter(shown).length,
                details: document.querySelectorAll('details').length,
                first_screen: firstScreen, sections: sections, toc: links,
-               text: document.body.innerText, errors: window.__errors};
+               text: document.body.innerText, errors: window.__errors,
+               marks: document.querySelectorAll('a.mark[href^="#warn-"]').length};
+  // last, as it opens details: the scorecard's size with its section opened, against the page's width
+  const sc = document.querySelector('table.scorecard');
+  if (sc) { for (let d = sc.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
+    const rows = [...sc.querySelectorAll('tr')].filter(tr => tr.getBoundingClientRect().height > 0).slice(1, -1);
+    out.scorecard = {width: sc.getBoundingClientRect().width, page_width: document.documentElement.clientWidth,
+                     row_height: Math.max(...rows.map(tr => tr.getBoundingClientRect().height))}; }
   const pre = document.createElement('pre'); pre.id = '__shape';
   pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
 }, 500));
@@ -60,6 +67,8 @@ class Shape:
     toc: list[str]            # the table of contents' targets
     text: str                 # the visible text (innerText: closed details left out)
     errors: list[str]         # script errors, from the page and from Chromium's console
+    marks: int = 0            # flagged figures' marks (≈, ⚠) linked to their warning line
+    scorecard: dict[str, float] | None = None  # width, page_width, row_height (px), its section opened
 
     def negative_memory(self) -> list[str]:
         """Visible figures like "−85 MiB" or "-1.2 GiB"."""

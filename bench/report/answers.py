@@ -30,6 +30,23 @@ REPRESENTATIVE = {"app": "box", "vm": "libvirt"}
 BAR_PX, CHART_MARGIN_PX = 20, 50   # 16 runtimes: a 370 px chart, two rows of two fit a 900 px screen
 
 
+def readable(value: float, stored_unit: str, lang: str) -> str:
+    """A figure in the unit its size reads best in: '5.9 s' not '5,885 ms', '1.2 GiB' not '1,229 MiB'.
+
+    Each figure picks its own unit, so a sentence may say "9.2 ms … 2.0 s": a reader compares the
+    numbers the sentence gives, and the ratio beside them, not digits across a column.
+    """
+    if stored_unit == "s":
+        scaled = ((value, "s") if value >= 1 else (value * 1e3, "ms") if value >= 1e-3 else (value * 1e6, "µs"))
+    elif stored_unit == "bytes":
+        scaled = (value / 2**30, "GiB") if value >= 2**30 else (value / 2**20, "MiB")
+    else:
+        return format_number(value, lang)
+    number, unit = scaled
+    # Two figures a class can read aloud ("5.9 s", "22 ms", "231 MiB"): the ratio beside them carries the precision.
+    return f"{localize(f'{number:.1f}' if number < 10 else f'{number:,.0f}', lang)} {unit}"
+
+
 def times(ratio: float, lang: str) -> str:
     """A ratio for a sentence: '15×', '2.3×' (Spanish '2,3 ×')."""
     return localize(f"{ratio:.0f}" if ratio >= 10 else f"{ratio:.1f}", lang) + TIMES[lang]
@@ -64,7 +81,7 @@ def _startup(ctx: ReportContext) -> Answer | None:
     ready = _median(ctx, "startup", "ready_s")
     if not ready:
         return None
-    fmt = lambda v: m.format(v, lang=t.lang)  # noqa: E731
+    fmt = lambda v: readable(v, m.unit, t.lang)  # noqa: E731
     proc, app, vm = ready.get(BASELINE), _pick(ready, "app"), _pick(ready, "vm")
     if proc and app and vm:
         text = t.text("answers.startup_takeaway", app=app, a=fmt(ready[app]), ax=times(ready[app] / proc, t.lang),
@@ -83,7 +100,7 @@ def _memory(ctx: ReportContext) -> Answer | None:
     pss = _median(ctx, "memory", "host_pss_bytes")
     if not pss:
         return None
-    fmt = lambda v: m.format(v, lang=t.lang)  # noqa: E731
+    fmt = lambda v: readable(v, m.unit, t.lang)  # noqa: E731
     app, vm = _pick(pss, "app"), _pick(pss, "vm")
     if app and vm:
         text = t.text("answers.memory_takeaway", app=app, a=fmt(pss[app]), vm=vm, v=fmt(pss[vm]),

@@ -26,6 +26,24 @@ OTHER_LOAD_PERCENT = 10.0  # CPUs busy with other programs before the first run 
 STEAL_PERCENT = 2.0  # a hypervisor taking more than this share of CPU time from this host
 
 
+def is_high_spread(n: int, relative_iqr: float) -> bool:
+    """A figure the high-spread warning names: enough runs to judge, and an IQR above HIGH_SPREAD of the median."""
+    return n >= MIN_REPETITIONS and relative_iqr > HIGH_SPREAD
+
+
+def emulated_runtimes(data: SessionData) -> set[str]:
+    """Runtimes whose VM ran under TCG (no KVM): each of their figures is marked, as the warning says."""
+    return {name for name, info in data.runtimes.items() if info.versions.get("accelerator") == "tcg"}
+
+
+def figure_flags(data: SessionData, runtime: str, n: int, relative_iqr: float) -> frozenset[str]:
+    """The caveats a figure carries where it is shown (a mark linked to its warning line, bench.report.view.Cell)."""
+    flags = {"high_spread"} if is_high_spread(n, relative_iqr) else set()
+    if runtime in emulated_runtimes(data):
+        flags.add("vm_emulated")
+    return frozenset(flags)
+
+
 def collect_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue | None = None) -> list[str]:
     """Every caveat of a session, as plain sentences, most important first."""
     return [text for _, text in collect_kinds(data, summary, t)]
@@ -127,7 +145,7 @@ def _statistics_warnings(data: SessionData, summary: pd.DataFrame, t: Catalogue,
             out.append(("other", t.text("warnings.few_runs",
                          scenario=scenario.name, which=which, n=MIN_REPETITIONS * 2)))
         noisy = [f"{r.runtime} · {t(metric(r.metric).label)} ({r.relative_iqr:.0%})"
-                 for r in rows.itertuples() if r.n >= MIN_REPETITIONS and r.relative_iqr > HIGH_SPREAD]
+                 for r in rows.itertuples() if is_high_spread(r.n, r.relative_iqr)]
         if noisy and spread_items:
             out += [("high_spread", f"{scenario.name}: {figure}") for figure in noisy]
         elif noisy:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from bench.metrics import format_ratio, metric
+from bench.report.checks import figure_flags
 from bench.report.context import ReportContext, chart_of
 from bench.report.scorecard import scores
 from bench.report.view import Cell, Paragraph, Row, Section, Table, TableBlock
@@ -22,6 +23,14 @@ def _median(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, float
     names = [sc.name for sc in ctx.data.scenarios if chart_of(sc) == chart]
     rows = s[s["scenario"].isin(names[:1]) & (s["metric"] == metric_name)]
     return dict(zip(rows["runtime"], rows["median"]))
+
+
+def _flags(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, frozenset[str]]:
+    """runtime → the caveats its figure carries (high spread, emulated VM), marked as in the figures tables."""
+    s = ctx.summary
+    names = [sc.name for sc in ctx.data.scenarios if chart_of(sc) == chart]
+    rows = s[s["scenario"].isin(names[:1]) & (s["metric"] == metric_name)]
+    return {r.runtime: figure_flags(ctx.data, r.runtime, r.n, r.relative_iqr) for r in rows.itertuples()}
 
 
 def io_speed(ctx: ReportContext) -> dict[str, float]:
@@ -43,14 +52,16 @@ def overview_table(ctx: ReportContext) -> Section:
     memory = _median(ctx, "memory", "host_pss_bytes")
     io = io_speed(ctx)
     iso = scores(ctx.data.samples)
+    ready_flags, memory_flags = _flags(ctx, "startup", "ready_s"), _flags(ctx, "memory", "host_pss_bytes")
     dash = Cell(notes=("–",), flags=frozenset({"not_measured"}))
     rows = []
     for r in ctx.order:
         rows.append(Row((
             Cell(r),
-            Cell(metric("ready_s").format(ready[r], lang=t.lang), value=ready[r], unit="s") if r in ready else dash,
-            Cell(metric("host_pss_bytes").format(memory[r], lang=t.lang), value=memory[r], unit="bytes")
-            if r in memory else dash,
+            Cell(metric("ready_s").format(ready[r], lang=t.lang), value=ready[r], unit="s", flags=ready_flags[r])
+            if r in ready else dash,
+            Cell(metric("host_pss_bytes").format(memory[r], lang=t.lang), value=memory[r], unit="bytes",
+                 flags=memory_flags[r]) if r in memory else dash,
             Cell(format_ratio(io[r], t.lang), value=io[r], unit="×") if r in io else dash,
             Cell(iso[r].format(), value=iso[r].passed) if r in iso else dash)))
     head = tuple(Cell(t.text(code), header=True) for code in (

@@ -87,7 +87,8 @@ def _body(scenario: ScenarioInfo, ctx: ReportContext) -> list[Block]:
         return _per_metric(scenario, ctx, lambda rows, name: charts.cpu_figure(rows, name, order, t, references_for(name)))
     if kind == "scorecard":
         table = scorecard_table(samples, order, ctx, scenario.metrics)
-        return [TableBlock(table) if table else Paragraph(t.text("scorecard.none"), css="muted")]
+        return [TableBlock(table), Paragraph(t.text("scorecard.legend"), css="muted")] if table \
+            else [Paragraph(t.text("scorecard.none"), css="muted")]
     if kind == "density":
         return _density(scenario, ctx)
     return _per_metric(scenario, ctx, lambda rows, name: charts.metric_figure(samples, name, order, t, references_for(name)))

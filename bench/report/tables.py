@@ -13,6 +13,7 @@ import math
 import pandas as pd
 
 from bench.metrics import format_ratio, localize, metric
+from bench.report.checks import figure_flags
 from bench.report.context import ReportContext
 from bench.report.view import Cell, Row, Table
 from runtimes import BASELINE
@@ -45,7 +46,8 @@ def metric_table(rows: pd.DataFrame, metric_name: str, ctx: ReportContext) -> Ta
     for _, r in rows.iterrows():
         f = functools.partial(m.format, unit=False, lang=t.lang)
         body.append(Row((
-            Cell(r["runtime"]), Cell(f(r["median"]), value=r["median"], unit=m.unit),
+            Cell(r["runtime"]), Cell(f(r["median"]), value=r["median"], unit=m.unit,
+                                     flags=figure_flags(ctx.data, r["runtime"], r["n"], r["relative_iqr"])),
             Cell(f(r["iqr"]), value=r["iqr"], unit=m.unit),
             Cell(f"{f(r['min'])} – {f(r['max'])}", unit=m.unit),
             Cell(str(r["n"]), value=r["n"]), Cell(str(r["outliers"]), value=r["outliers"]), ratio_cell(r, ctx))))

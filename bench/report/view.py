@@ -33,7 +33,11 @@ class Cell:
     why: tuple[str, str] | None = None
     value: float | None = None        # the figure shown, in its stored unit (seconds, bytes, a ratio)
     unit: str = ""
-    flags: frozenset[str] = frozenset()  # baseline, not_significant, no_baseline, passed, failed, mixed, not_run
+    flags: frozenset[str] = frozenset()  # baseline, not_significant, no_baseline, passed, failed, mixed, not_run,
+    #                                      high_spread, emulated (marked where shown, linked to their warning line)
+    title: str = ""                   # a tooltip: what a compact cell ("✔") or a mark ("≈") means in full
+    colour: str = ""                  # a runtime's family colour (bench.report.families), under its column heading
+    rotated: bool = False             # a narrow column heading written upwards (the scorecard's runtimes)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -44,6 +44,9 @@ def test_first_screen_answers_the_four_questions_and_the_rest_is_one_click_away(
     assert shape.negative_memory() == []
     assert set(shape.sections) - {"answers"} <= set(shape.toc), "every section in the table of contents"
     assert shape.details >= len(shape.sections), "evidence collapsed"
+    assert shape.marks > 0, "high-spread and emulated figures marked where they appear"
+    sc = shape.scorecard
+    assert sc and sc["width"] <= sc["page_width"] and sc["row_height"] <= 30, f"scorecard fits: {sc}"
 
 
 def test_printing_gives_a_pdf_with_every_part_open(page: tuple[Path, str], tmp_path: Path) -> None:

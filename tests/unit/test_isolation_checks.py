@@ -63,8 +63,11 @@ def test_scorecard_groups_rows_and_opens_each_attack_on_its_explanation(tmp_path
         headers = re.findall(r'<tr class="sc-group"><th colspan="3">(.*?)</th></tr>', table)
         assert headers == [t("reach the host"), t("the kernel's attack surface"), t("resource limits")]
         leaked = next(c for c in ISOLATION_CHECKS if c.name == "leaked_fd")
-        assert (f'<tr><td>{t(leaked.label)} <details class="sc-why"><summary>{t(leaked.stands_for)}</summary>'
-                f"{t(leaked.teaches)}</details></td>") in table
+        # One line per check; a click on it opens a full-width line with the attack and the explanation.
+        assert (f'<tr><td class="sc-check"><details class="sc-why"><summary title="{t(leaked.stands_for)}: '
+                f'{t(leaked.teaches)}">{t(leaked.label)}</summary></details></td>') in table
+        assert (f'<tr class="why-row"><td colspan="3"><b>{t(leaked.stands_for)}</b> — {t(leaked.teaches)}</td></tr>'
+                in table)
 
 
 def _result_lines(names: tuple[str, ...], outcome: str = "blocked") -> list:

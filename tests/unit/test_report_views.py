@@ -238,7 +238,9 @@ def test_scorecard_colours_each_check_per_runtime_and_scores_it(tmp_path):
     escape_row = table.row("escape its root (classic chroot escape)").cells[1:]
     assert [(c.css, c.flags) for c in escape_row] == [("sc-fail", {"failed"})] * 2 + [("sc-pass", {"passed"})]
     pids = table.row("see a host process").cells[3]
-    assert (pids.css, pids.text, pids.value) == ("sc-mixed", "~ blocked in 67% of runs", pytest.approx(2 / 3))
+    assert (pids.css, pids.text, pids.value) == ("sc-mixed", "~67%", pytest.approx(2 / 3))
+    assert pids.title == "box: blocked in 67% of runs"  # one glyph a cell, its words in the tooltip
+    assert [(c.rotated, c.colour) for c in table.head[1:]] == [(True, "#000000"), (True, "#E69F00"), (True, "#0072B2")]
     assert [c.text for c in table.foot.cells] == ["score", "0/2", "0/2", "1/2"]
     assert view.overview.tables()[0].row("box").cells[4].text == "1/2"  # box's isolation score on the first screen
 
