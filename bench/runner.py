@@ -115,21 +115,25 @@ def _probe_error(lines: Sequence[ProbeLine]) -> Message | None:
 
 def _observe(inst: Instance, ready: ProbeLine, mode: str, t0: int, timeout_s: float) -> dict[str, float]:
     """Everything measured on one live instance, from READY until it has exited."""
-    metrics = {"ready_s": (ready.at_ns - t0) / 1e9}
-    if mode in HOLDING_MODES:
-        # The probe holds still after READY: sample it, then stop it. Its exit
-        # time would time our own sampling, so it is not recorded as exit_s.
-        # The probe's own figure only when read from /proc (not the getrusage peak, see probe.c).
-        reported = ready.number("rss_bytes") if ready.fields.get("rss_source") in ("smaps_rollup", "statm") else None
-        metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported,
-                                       inst.guest_ram_pss_bytes()))
-        inst.stop()
-        inst.wait(timeout_s)
+    if mode not in HOLDING_MODES:
+        # Straight on to the exit: nothing of ours between READY and the exit
+        # reading that need not be there, since the probe, exiting, usually
+        # shares our CPU then (tests/perf/test_harness.py).
+        status = inst.wait(timeout_s)
+        exited = time.monotonic_ns()
+        metrics = {"ready_s": (ready.at_ns - t0) / 1e9, "exit_s": (exited - t0) / 1e9}
+        if status != 0:
+            metrics["status"] = status
         return metrics
-    status = inst.wait(timeout_s)
-    metrics["exit_s"] = (time.monotonic_ns() - t0) / 1e9
-    if status != 0:
-        metrics["status"] = status
+    # The probe holds still after READY: sample it, then stop it. Its exit
+    # time would time our own sampling, so it is not recorded as exit_s.
+    # The probe's own figure only when read from /proc (not the getrusage peak, see probe.c).
+    metrics = {"ready_s": (ready.at_ns - t0) / 1e9}
+    reported = ready.number("rss_bytes") if ready.fields.get("rss_source") in ("smaps_rollup", "statm") else None
+    metrics.update(memory_snapshot(inst.host_pids, inst.cgroup, inst.workload_pid, reported,
+                                   inst.guest_ram_pss_bytes()))
+    inst.stop()
+    inst.wait(timeout_s)
     return metrics
 
 
@@ -372,11 +376,13 @@ def _enter_services(stack: contextlib.ExitStack, chosen: Sequence[type[Runtime]]
             continue
         progress.note(f"{name}: starting its daemon")
         facts = stack.enter_context(service)
-        # Not asdict: it would turn a Message field (why the engine did not start) into a dict; str() is its English.
+        # Not asdict: it would turn a Message field (why the engine did not start) into a dict. A message is kept
+        # as its JSON (bench.metadata.stored_message reads it back), so the report writes it in its language.
         fields = {f.name: getattr(facts, f.name) for f in dataclasses.fields(facts)} \
             if dataclasses.is_dataclass(facts) else dict(facts)  # type: ignore[arg-type]
         for key, value in fields.items():
-            text = " ".join(value) if isinstance(value, (tuple, list)) else str(value)
+            text = " ".join(value) if isinstance(value, (tuple, list)) else \
+                value.to_json() if isinstance(value, Message) else str(value)
             if text:
                 metadata[f"service.{name}.{key}"] = text
     return metadata

@@ -6,6 +6,14 @@ threads (poll(2) on the pipe) and timestamps each line the moment the host
 reads it, which is what launch → READY is measured against. How the child
 was started, reaped and signalled is the subclass's business:
 ``SpawnedInstance`` starts a command with subprocess; box forks its own.
+
+On the clock: from the launch to the exit, what this process does adds to
+the figures whenever the child is waiting for our CPU, and it often is: the
+ready line's write wakes us on the child's own CPU (a pipe's wake-up is
+"sync", so the scheduler moves the reader next to the writer), so whatever
+we do before sleeping again comes before the child's exit. So the path from
+the launch to the exit does nothing that could be done before or after it
+(tests/perf/test_harness.py holds native's figure to hyperfine's).
 """
 
 from __future__ import annotations
@@ -49,8 +57,13 @@ class ProcessInstance(Instance):
             # A pidfd becomes readable when the process exits (pidfd_open(2)), so
             # wait() blocks in poll(2) with a timeout instead of sleeping in a
             # loop as Popen.wait(timeout) does, which would add up to a millisecond.
-            self._pidfd = os.pidfd_open(pid)  # unreaped, so the PID is still its own
-            self._cleanup.callback(os.close, self._pidfd)
+            # Opened now, while the child is still starting, not once its output
+            # has ended: by then it is exiting, and any work of ours delays that
+            # (see "On the clock" above).
+            pidfd = os.pidfd_open(pid)  # unreaped, so the PID is still its own
+            self._cleanup.callback(os.close, pidfd)
+            self._exit_poller = select.poll()
+            self._exit_poller.register(pidfd, select.POLLIN)
         except BaseException:
             self._cleanup.close()
             raise
@@ -62,7 +75,7 @@ class ProcessInstance(Instance):
     # -- how the child is reaped and signalled: the subclass's part --------
     @abc.abstractmethod
     def _poll(self) -> int | None:
-        """The exit status if the child has exited (reaping it), else None."""
+        """The exit status if the child has exited (reaping it: call it through _reap_if_exited), else None."""
 
     @abc.abstractmethod
     def _reap(self) -> int:
@@ -96,18 +109,20 @@ class ProcessInstance(Instance):
     # -- reading output ------------------------------------------------------
     def _read_some(self, deadline_ns: int) -> None:
         """Read what the pipe has, waiting until ``deadline_ns`` at most."""
-        timeout_ms = max(0, (deadline_ns - time.monotonic_ns()) // 1_000_000)
-        if not self._poller.poll(timeout_ms):
+        if not self._poller.poll(self._remaining_ms(deadline_ns)):
             return
         chunk = os.read(self._fd, 65536)
-        self._eof = not chunk
-        self._buffer = split_lines(self._buffer, chunk, time.monotonic_ns(), self._lines)
+        at_ns = time.monotonic_ns()
+        if chunk:
+            self._buffer = split_lines(self._buffer, chunk, at_ns, self._lines)
+            return
+        self._eof = True
+        if self._buffer:  # a last line without its newline
+            self._buffer = split_lines(self._buffer, chunk, at_ns, self._lines)
 
     def _exited_within(self, timeout_ms: int) -> bool:
         """True once the process has exited (it can then be reaped at once)."""
-        exited = select.poll()
-        exited.register(self._pidfd, select.POLLIN)
-        return bool(exited.poll(timeout_ms))
+        return bool(self._exit_poller.poll(timeout_ms))
 
     def _remaining_ms(self, deadline_ns: int) -> int:
         return max(0, (deadline_ns - time.monotonic_ns()) // 1_000_000)
@@ -146,10 +161,14 @@ class ProcessInstance(Instance):
             self.returncode = self._reap()
         return self.returncode
 
+    def _reap_if_exited(self) -> bool:
+        """True if the child has exited, reaping it (once: a reaped PID is no longer ours to wait for)."""
+        if self.returncode is None:
+            self.returncode = self._poll()
+        return self.returncode is not None
+
     def stop(self) -> None:
-        if self.returncode is not None or self._poll() is not None:
-            if self.returncode is None:
-                self.returncode = self._reap()
+        if self._reap_if_exited():
             self._signal_tree(signal.SIGKILL)  # stray descendants of an exited leader
             return
         self._signal_tree(signal.SIGTERM)
@@ -160,7 +179,7 @@ class ProcessInstance(Instance):
         self._drain()
 
     def _kill_if_running(self) -> None:
-        if self.returncode is None and self._poll() is None:
+        if not self._reap_if_exited():
             self._signal_tree(signal.SIGKILL)
             self.returncode = self._reap()
 
@@ -174,27 +193,52 @@ class ProcessInstance(Instance):
 class SpawnedInstance(ProcessInstance):
     """A command started on the host with subprocess, in a session of its own."""
 
-    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None, pass_fds: Sequence[int] = ()) -> None:
+    def __init__(self, name: str, argv: Sequence[str], cwd: Path | None = None, pass_fds: Sequence[int] = (),
+                 stdin: int = subprocess.DEVNULL) -> None:
         # stderr joins stdout so an error message lands next to the probe lines
         # it explains; start_new_session lets stop() signal the whole tree.
         # pass_fds: descriptors the command is handed by number (e.g. a namespace for nsenter).
+        # stdin: /dev/null by default; a caller that launches often may hand
+        # its own open descriptor of it, saving an open and a close per launch.
+        # The output pipe is our own rather than Popen's (stdout=PIPE): we read
+        # its descriptor directly, and the file object Popen would wrap it in
+        # costs time on the clock (see "On the clock").
+        read_fd, write_fd = os.pipe2(os.O_CLOEXEC)
         try:
             self._proc = subprocess.Popen(
-                list(argv), cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=tuple(pass_fds),
+                argv, cwd=cwd, stdin=stdin, stdout=write_fd,
+                stderr=subprocess.STDOUT, start_new_session=True, pass_fds=pass_fds,
             )
         except OSError as err:
+            os.close(read_fd)
             raise InstanceError(say("instance.cannot-launch", runtime=name, program=argv[0], said=err.strerror or str(err))) from None
-        stdout = self._proc.stdout
-        assert stdout is not None
-        super().__init__(name, self._proc.pid, stdout.fileno())
-        self._cleanup.callback(stdout.close)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)  # the child has its own copies, as its stdout and stderr
+        try:
+            super().__init__(name, self._proc.pid, read_fd)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        self._cleanup.callback(os.close, read_fd)
 
+    # Reaped with waitpid(2) itself, as ForkedInstance does, rather than through
+    # Popen.poll()/wait(): their locks and bookkeeping run between the exit and
+    # the harness's clock reading. Popen is then told the status, so that it
+    # never waits for the PID again. The status is a shell's (128 + N for
+    # signal N, where Popen says -N), as ForkedInstance's is.
     def _poll(self) -> int | None:
-        return self._proc.poll()
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        return None if pid == 0 else self._reaped(status)
 
     def _reap(self) -> int:
-        return self._proc.wait()
+        return self._reaped(os.waitpid(self.pid, 0)[1])
+
+    def _reaped(self, status: int) -> int:
+        self._proc.returncode = code = exit_code(status)
+        return code
 
 
 class ForkedInstance(ProcessInstance):
