@@ -31,7 +31,7 @@ soak: provision
 perf: provision
 	$(ROOT) $(PYTHON) -m pytest tests/perf -s --benchmark-columns=min,median,iqr,max,rounds  # -s: the figures each benchmark prints
 
-# The README's picture (docs/img/report.png) from a fresh `bench run all --quick`.
+# The README's pictures (docs/img/first-screen.en.png, .es.png) from a fresh `bench run all --quick`.
 screenshot: provision
 	$(ROOT) ./scripts/screenshot
 

@@ -137,19 +137,29 @@ class PeerInstance(SpawnedInstance):
 
     def __init__(self, name: str, argv: Sequence[str], workload_argv0: str, *, cgroup: Path | None = None,
                  pass_fds: Sequence[int] = (), finish: Iterable[Callable[[], None]] = ()) -> None:
-        super().__init__(name, argv, pass_fds=pass_fds)
+        finish = list(finish)
+        try:
+            super().__init__(name, argv, pass_fds=pass_fds)
+        except BaseException:
+            # Nothing was launched, or it is already reaped: undo what the runtime made for it (a mount, a cgroup).
+            with contextlib.ExitStack() as undo:
+                for callback in finish:
+                    undo.callback(callback)
+            raise
         self._argv0 = workload_argv0
         self._cgroup_dir = cgroup
         self._workload: int | None = None
         # Registered after the base class's own clean-up, so these run first on
         # close; each makes sure the launcher is gone before it removes anything.
         # The stack runs last-in first, so they are pushed in reverse to run in order.
-        for callback in reversed(list(finish)):
+        for callback in reversed(finish):
             self._cleanup.callback(self._after_exit, callback)
 
     def _after_exit(self, callback: Callable[[], None]) -> None:
-        self._kill_if_running()
-        callback()
+        try:
+            self._kill_if_running()
+        finally:
+            callback()  # a failed kill must not leave the runtime's mount or cgroup behind
 
     def extra_roots(self) -> tuple[int, ...]:
         """Host processes of the instance that are not the launcher's descendants."""

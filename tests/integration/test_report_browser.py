@@ -13,8 +13,11 @@ from bench.report import write_report, write_side_by_side
 from bench.runner import Lineup, RunOptions, run_suite
 from bench.scenario import select
 from bench.store import Store
+from bench.report.i18n import Catalogue
 from runtimes import Image
+from tests.browser import measure
 from tests.envcheck import require_tool
+from tests.integration.test_report_first_screen import MAX_HEIGHT_PX
 
 RECORDED = Path(__file__).resolve().parents[1] / "data" / "recorded-session.sqlite"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,3 +91,17 @@ def test_spanish_side_by_side_report_of_recorded_sessions_opens_without_errors(t
     assert "La sesión de un vistazo" in dom and "<td>chroot · B</td>" in dom
     ticks = re.findall(r'<g class="[xy]tick"><text[^>]*>([^<]*)</text>', dom)  # as plotly drew them
     assert "0,5" in ticks and not [t for t in ticks if re.fullmatch(r"\d+\.\d+", t)], "decimal commas on the axes"
+
+
+def test_a_fresh_quick_run_also_answers_first_and_fits(report: tuple[Path, list[str]], tmp_path: Path) -> None:
+    """The first-screen checks of test_report_first_screen.py, on the quick run made above (no isolation
+    scenario in it, so three of the four answers)."""
+    page, _ = report
+    shape = measure(page, tmp_path / "profile")
+    assert shape.errors == []
+    t = Catalogue("en")
+    titles = [t.text(f"answers.{q}_title") for q in ("startup", "memory", "storage")]
+    assert [h for h in shape.first_screen if h in titles] == titles
+    assert shape.height_px <= MAX_HEIGHT_PX, f"{shape.height_px} px tall with the details collapsed"
+    assert shape.negative_memory() == []
+    assert set(shape.sections) - {"answers"} <= set(shape.toc), "every section in the table of contents"
