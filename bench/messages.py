@@ -13,7 +13,7 @@ from runtimes.kernel.messages import Message, define, message_of, say
 __all__ = ["HARNESS", "Message", "message_of", "say"]
 
 HARNESS: dict[str, str] = {
-    # bench/runner.py _set_up: a runtime whose setup raised (its reason is the error's own message)
+    # bench/runner.py set_up_runtimes: a runtime whose setup raised (its reason is the error's own message)
     "run.setup-failed": "setup failed: {reason}",
     # bench/runner.py run_once
     "run.probe-error": "probe error in {mode}: {what} (errno {errno})",

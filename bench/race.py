@@ -44,7 +44,7 @@ from bench.errors import UsageError
 from bench.metadata import collect_metadata
 from bench.noise import NoiseWatch
 from bench.results import RunRecord, ScenarioInfo
-from bench.runner import Lineup, _enter_services, _set_up, run_once, scenario_info
+from bench.runner import Lineup, enter_services, set_up_runtimes, run_once, scenario_info
 from bench.scenario import Scenario
 from bench.store import Store
 from runtimes.base import Runtime
@@ -248,7 +248,7 @@ class _BoardProgress:
         self.board.note(text)
 
     def skip_reason(self, name: str) -> str:
-        """Why ``_set_up`` skipped runtime ``name``, as it said it (``<scenario>: <name> skipped: <reason>``)."""
+        """Why ``set_up_runtimes`` skipped runtime ``name``, as it said it (``<scenario>: <name> skipped: <reason>``)."""
         for text in reversed(self.notes):
             _, found, reason = text.partition(f" {name} skipped: ")
             if found:
@@ -308,7 +308,7 @@ def run_race(scenario: Scenario, store: Store, image: Image, options: RaceOption
     race = _Race(options.runtimes, scenario, options)
     status = "failed"
     with contextlib.ExitStack() as services:  # left last, however the race ends
-        service_facts = _enter_services(services, [lineup.get(n) for n in options.runtimes], _BoardProgress(board))
+        service_facts = enter_services(services, [lineup.get(n) for n in options.runtimes], _BoardProgress(board))
         noise = NoiseWatch()
         metadata = {**collect_metadata(), "image_digest": image.digest, **service_facts, **noise.start(),
                     "race.runtimes": " ".join(options.runtimes), "race.duration_s": f"{options.duration_s:g}",
@@ -319,7 +319,7 @@ def run_race(scenario: Scenario, store: Store, image: Image, options: RaceOption
             board.show(race.view())  # the lanes, "setting up", while the runtimes get ready
             with contextlib.ExitStack() as stack:
                 setting_up = _BoardProgress(board)
-                runtimes = _set_up(options.runtimes, lineup, scenario, image, store, session, setting_up, stack)
+                runtimes = set_up_runtimes(options.runtimes, lineup, scenario, image, store, session, setting_up, stack)
                 ready = {r.name for r in runtimes}
                 with race.lock:
                     for name, lane in race.lanes.items():

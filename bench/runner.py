@@ -37,7 +37,7 @@ from runtimes.base import Instance, InstanceSpec, Runtime
 from runtimes.image import Image
 from runtimes.probe import HOLDING_MODES, ProbeLine, parse_line, probe_argv
 
-__all__ = ["Lineup", "NoProgress", "Progress", "RunOptions", "run_once", "run_suite"]
+__all__ = ["Lineup", "NoProgress", "Progress", "RunOptions", "enter_services", "run_once", "run_suite", "set_up_runtimes"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,7 +189,7 @@ def _record_setup(runtime: Runtime, scenario: Scenario, store: Store, session: s
                                             ok=True, metrics=figures, started_at=utc_now(), setup=True))
 
 
-def _set_up(names: Sequence[str], lineup: Lineup, scenario: Scenario, image: Image, store: Store, session: str,
+def set_up_runtimes(names: Sequence[str], lineup: Lineup, scenario: Scenario, image: Image, store: Store, session: str,
             progress: Progress, stack: contextlib.ExitStack) -> list[Runtime]:
     """Enter every runtime that can run; record a skip, with its reason, for the others."""
     runtimes = []
@@ -264,7 +264,7 @@ def _run_scenario(scenario: Scenario, names: Sequence[str], lineup: Lineup, runs
     over all runtimes alike instead of biasing whichever ran last.
     """
     with contextlib.ExitStack() as stack:
-        runtimes = _set_up(names, lineup, scenario, image, store, session, progress, stack)
+        runtimes = set_up_runtimes(names, lineup, scenario, image, store, session, progress, stack)
         if not runtimes:
             return
         scenario = isolation.prepare(scenario, image, stack)  # host-side targets of the iso mode; others unchanged
@@ -345,7 +345,7 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     plans = [(s, names, planned_repetitions(s, names, options, lineup), planned_warmups(s, names, options, lineup))
              for s, names in plans]
     with contextlib.ExitStack() as services:  # left last, however the run ends
-        service_facts = _enter_services(services, [lineup.get(n) for _, names, _, _ in plans for n in names], progress)
+        service_facts = enter_services(services, [lineup.get(n) for _, names, _, _ in plans for n in names], progress)
         noise = NoiseWatch()
         metadata = {**collect_metadata(), "image_digest": image.digest, **service_facts, **noise.start()}
         session = store.begin_session(options.command, options.quick, metadata)
@@ -363,7 +363,7 @@ def run_suite(scenarios: Sequence[Scenario], store: Store, image: Image, options
     return session
 
 
-def _enter_services(stack: contextlib.ExitStack, chosen: Sequence[type[Runtime]], progress: Progress) -> dict[str, str]:
+def enter_services(stack: contextlib.ExitStack, chosen: Sequence[type[Runtime]], progress: Progress) -> dict[str, str]:
     """Enter, once per run, the daemon each chosen runtime needs (``Runtime.service``); their facts as metadata.
 
     A service that cannot start says why in its facts; the runtime's

@@ -74,7 +74,7 @@ STORED = (
     "workload exited with status 3: probe: EPERM",
     "probe error in io: open (errno 13)",
     "4 instances: box: no ready line within 10 s",                             # bench/density.py run_step
-    "setup failed: " + str(RuntimeUnavailable(                                 # bench/runner.py _set_up, with
+    "setup failed: " + str(RuntimeUnavailable(                                 # bench/runner.py set_up_runtimes, with
         "libvirt", "libvirtd is not reachable (ECONNREFUSED)", "sudo scripts/provision")),  # vm/libvirt.py setup
     "setup failed: " + str(RuntimeUnavailable(                                 # runtimes/peers/engine.py
         "podman", "podman import of the suite's image failed: EIO")),
