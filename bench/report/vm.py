@@ -80,14 +80,33 @@ def _phase_table(runtime: str, row: pd.Series, t: Catalogue) -> list[Block]:
             TableBlock(Table("phases", head, body))]
 
 
-def _libvirt_share(runtime: str, row: pd.Series, t: Catalogue) -> list[Block]:
-    """What the management layer itself adds, in one sentence."""
+# Phases from launch until the guest kernel's clock starts: where a management layer can add time.
+BEFORE_KERNEL = ("vm_boot_prepare_s", "vm_boot_define_s", "vm_boot_qemu_s", "vm_boot_firmware_s")
+PLAIN_QEMU = "qemu"  # the peer that boots the same guest by hand (runtimes.peers.qemu): libvirt's yardstick
+
+
+def _before_kernel(row: pd.Series) -> float | None:
+    """Launch → guest kernel start, as the sum of that row's medians; None unless firmware is known."""
+    if pd.isna(row.get("vm_boot_firmware_s")):
+        return None
+    return float(sum(row[p] for p in BEFORE_KERNEL if p in row and pd.notna(row[p])))
+
+
+def _libvirt_share(runtime: str, row: pd.Series, t: Catalogue, plain: pd.Series | None = None) -> list[Block]:
+    """What the management layer itself adds: its own phases, and its gap to plain QEMU before the guest kernel."""
     own = row.get("vm_boot_define_s")
     start = row.get("vm_boot_qemu_s")
     if own is None or start is None or pd.isna(own) or pd.isna(start):
         return []
-    return [Paragraph(t.text("vm.libvirt_share", runtime=runtime, own=metric("ready_s").format(own, lang=t.lang),
-                             start=metric("ready_s").format(start, lang=t.lang)))]
+    fmt = metric("ready_s")
+    blocks: list[Block] = [Paragraph(t.text("vm.libvirt_share", runtime=runtime, own=fmt.format(own, lang=t.lang),
+                                            start=fmt.format(start, lang=t.lang)))]
+    ours, theirs = _before_kernel(row), _before_kernel(plain) if plain is not None else None
+    if ours is not None and theirs is not None and ours > theirs:  # a run where libvirt was not behind has no gap to explain
+        blocks.append(Paragraph(t.text("vm.libvirt_gap", runtime=runtime, plain=PLAIN_QEMU,
+                                       gap=fmt.format(ours - theirs, lang=t.lang), ours=fmt.format(ours, lang=t.lang),
+                                       theirs=fmt.format(theirs, lang=t.lang))))
+    return blocks
 
 
 def _guest_memory(data: SessionData, summary: pd.DataFrame, t: Catalogue) -> list[Block]:
@@ -136,6 +155,7 @@ def vm_section(data: SessionData, summary: pd.DataFrame, t: Catalogue | None = N
     blocks: list[Block] = [Paragraph(t.text("vm.intro", scenario=scenario), css="sub"),
                            Chart("chart-vm-boot", boot_figure(medians, t).to_dict())]
     for runtime, row in medians.iterrows():
-        blocks += _phase_table(runtime, row, t) + _libvirt_share(runtime, row, t)
+        plain = medians.loc[PLAIN_QEMU] if PLAIN_QEMU in medians.index and runtime != PLAIN_QEMU else None
+        blocks += _phase_table(runtime, row, t) + _libvirt_share(runtime, row, t, plain)
     blocks += _accelerators(data, list(medians.index), t) + _guest_memory(data, summary, t)
     return Section("vm", t.text("vm.heading"), tuple(blocks))

@@ -8,6 +8,16 @@ about the same QEMU as a hand-written ``qemu-system-x86_64`` command line
 would (``tests/perf/test_vm_boot.py`` checks it): direct kernel boot, one
 virtio disk, one serial port, no USB, no balloon, no graphics, network,
 sound or video.
+
+What libvirt 9.0 still adds, whatever the XML says (seen in
+/var/log/libvirt/qemu/<domain>.log and libvirtd's debug log): QEMU starts
+paused (``-S``) with a QMP monitor, and before ``cont`` libvirt reads the
+guest CPU's features one ``qom-get`` each (about 400 round trips with QEMU
+7.2; qemuProcessUpdateAndVerifyCPU runs on x86 for every <cpu> choice),
+puts QEMU in cgroups and a mount namespace, and passes ``-sandbox``
+(qemu.conf), ``-no-shutdown`` and ``-boot strict=on``. The firmware's work
+is the same as plain QEMU's; the time before the vCPU runs is not
+(``tests/perf/test_vm_boot.py`` prints it).
 """
 
 from __future__ import annotations

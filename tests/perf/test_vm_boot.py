@@ -8,7 +8,13 @@ same ``Console`` (a unix socket QEMU connects to). The plain side is the
 boot. Boots alternate, as the runner's rounds do, so drift of the host hits
 both alike.
 
-Target: the runtime's median launch → READY is within 15 % of plain QEMU's.
+Target (issue 19): the runtime's median launch → READY is within 5 % of
+plain QEMU's. Both start the same QEMU devices (the domain of
+``runtimes.vm.domain`` against ``runtimes.peers.qemu.qemu_argv``); what is
+left is libvirt's own work between starting QEMU and starting its vCPU, above
+all reading the guest CPU's features over QMP one ``qom-get`` at a time
+(about 400 round trips with libvirt 9.0 and QEMU 7.2, on x86 whatever the
+domain says). The figures printed say how much of the gap that phase is.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from runtimes.vm.domain import kernel_cmdline
 from tests.envcheck import require_runtime
 
 ROUNDS = 10          # per side, after one warm-up boot each
-TARGET_RATIO = 1.15
+TARGET_RATIO = 1.05
 
 
 def plain_qemu_argv(vm: LibvirtVM, overlay: Path, console: Path) -> list[str]:
@@ -79,7 +85,13 @@ def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
     return {key: statistics.median(r[key] for r in runs if key in r) for key in runs[0]}
 
 
-def test_libvirt_launch_to_ready_is_within_15_percent_of_plain_qemu(image: Image, tmp_path: Path) -> None:
+def _iqr_ms(runs: list[dict[str, float]], key: str) -> str:
+    """The middle half of one figure's runs, in ms: how much the host disturbed them."""
+    q1, _, q3 = statistics.quantiles([r[key] for r in runs], n=4)
+    return f"IQR {q1 * 1e3:.0f}–{q3 * 1e3:.0f}"
+
+
+def test_libvirt_launch_to_ready_is_within_5_percent_of_plain_qemu(image: Image, tmp_path: Path) -> None:
     require_runtime("libvirt")
     ours: list[dict[str, float]] = []
     plain: list[dict[str, float]] = []
@@ -94,10 +106,18 @@ def test_libvirt_launch_to_ready_is_within_15_percent_of_plain_qemu(image: Image
     a, b = _medians(ours), _medians(plain)
     ratio = a["ready_s"] / b["ready_s"]
     print(f"\nlaunch → READY, median of {ROUNDS} boots each, accelerator {accelerator.name} ({accelerator.reason}):")
-    print(f"  libvirt runtime {a['ready_s'] * 1e3:.0f} ms, plain qemu-system-x86_64 {b['ready_s'] * 1e3:.0f} ms, "
-          f"ratio {ratio:.3f} (target ≤ {TARGET_RATIO})")
+    print(f"  libvirt runtime {a['ready_s'] * 1e3:.0f} ms ({_iqr_ms(ours, 'ready_s')}), plain qemu-system-x86_64 "
+          f"{b['ready_s'] * 1e3:.0f} ms ({_iqr_ms(plain, 'ready_s')}), ratio {ratio:.3f} (target ≤ {TARGET_RATIO})")
     print("  libvirt phases (median ms): " + ", ".join(
         f"{k.removeprefix('vm_boot_').removesuffix('_s')} {v * 1e3:.0f}" for k, v in a.items() if k.startswith("vm_boot_")))
     print("  plain QEMU phases (median ms): " + ", ".join(
         f"{k.removesuffix('_s')} {v * 1e3:.0f}" for k, v in b.items() if k != "ready_s"))
-    assert ratio <= TARGET_RATIO
+    # Where the gap is: from launch until the guest kernel starts, libvirt's side against plain QEMU's.
+    before_kernel = sum(a.get(f"vm_boot_{p}_s", 0.0) for p in ("prepare", "define", "qemu", "firmware"))
+    plain_before = b["prepare_s"] + b["qemu_and_firmware_s"]
+    print(f"  before the guest kernel: libvirt {before_kernel * 1e3:.0f} ms, plain {plain_before * 1e3:.0f} ms "
+          f"(+{(before_kernel - plain_before) * 1e3:.0f} ms; libvirt's QEMU start, QMP set-up included: "
+          f"{a.get('vm_boot_qemu_s', 0.0) * 1e3:.0f} ms)")
+    assert ratio <= TARGET_RATIO, (
+        f"libvirt {ratio:.3f}× plain QEMU; {(before_kernel - plain_before) * 1e3:.0f} ms of the gap is before the guest "
+        "kernel (libvirt 9.0 reads the guest CPU's features over QMP, one qom-get each, before it starts the vCPU)")
