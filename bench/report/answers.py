@@ -21,7 +21,8 @@ from bench.metrics import TIMES, localize, metric
 from bench.report.charts import FONT, needs_log_axis, number_layout
 from bench.report.context import ReportContext
 from bench.report.families import FAMILIES, TEXT_OF, family_of
-from bench.report.overview import _median, io_speed
+from bench.report.checks import emulated_runtimes
+from bench.report.overview import flags_of, medians_of, io_speed
 from bench.report.scorecard import scores
 from bench.report.view import Answer, Chart
 from runtimes import BASELINE
@@ -61,13 +62,24 @@ def _pick(values: dict[str, float], family: str, best: Callable[..., str] = min)
     return wanted[0] if wanted else best(mine, key=values.get)
 
 
+# A flagged figure's mark, as in the tables (templates/table.html.j2), so the warning line's "(marked ≈)" holds here too.
+MARKS = {"high_spread": "≈", "vm_emulated": "⚠"}
+
+
+def _marked(text: str, flags: frozenset[str]) -> str:
+    return " ".join([text, *(MARKS[f] for f in sorted(flags) if f in MARKS)])
+
+
 def _bar_chart(div_id: str, values: dict[str, float], ctx: ReportContext, shown: Callable[[float], float],
-               label: Callable[[float], str], axis: str, log: bool = False) -> Chart:
+               label: Callable[[float], str], axis: str, log: bool = False,
+               flags: dict[str, frozenset[str]] | None = None) -> Chart:
     runtimes = [r for r in ctx.order if r in values]
     x = [shown(values[r]) for r in runtimes]
+    flags = flags or {}
     fig = go.Figure(go.Bar(
         y=runtimes, x=x, orientation="h", marker={"color": [family_of(r).colour for r in runtimes]},
-        text=[label(values[r]) for r in runtimes], textposition="outside", cliponaxis=False,
+        text=[_marked(label(values[r]), flags.get(r, frozenset())) for r in runtimes], textposition="outside",
+        cliponaxis=False,
         hovertemplate="%{y}: %{text}<extra></extra>", showlegend=False))
     fig.update_layout(font={**FONT, "size": 13}, template="plotly_white", height=BAR_PX * len(runtimes) + CHART_MARGIN_PX,
                       margin={"l": 80, "r": 70, "t": 10, "b": 35}, bargap=0.25, **number_layout(ctx.t.lang),
@@ -78,7 +90,7 @@ def _bar_chart(div_id: str, values: dict[str, float], ctx: ReportContext, shown:
 
 def _startup(ctx: ReportContext) -> Answer | None:
     t, m = ctx.t, metric("ready_s")
-    ready = _median(ctx, "startup", "ready_s")
+    ready = medians_of(ctx, "startup", "ready_s")
     if not ready:
         return None
     fmt = lambda v: readable(v, m.unit, t.lang)  # noqa: E731
@@ -91,13 +103,14 @@ def _startup(ctx: ReportContext) -> Answer | None:
         text = t.text("answers.range", best=fast, b=fmt(ready[fast]), worst=slow, w=fmt(ready[slow]))
     log = needs_log_axis(list(ready.values()))
     chart = _bar_chart("answer-startup", ready, ctx, m.display, fmt,
-                       f"{m.display_unit}{t.text('chart.log_scale') if log else ''}", log)
+                       f"{m.display_unit}{t.text('chart.log_scale') if log else ''}", log,
+                       flags=flags_of(ctx, "startup", "ready_s"))
     return Answer("answer-startup", t.text("answers.startup_title"), text, chart)
 
 
 def _memory(ctx: ReportContext) -> Answer | None:
     t, m = ctx.t, metric("host_pss_bytes")
-    pss = _median(ctx, "memory", "host_pss_bytes")
+    pss = medians_of(ctx, "memory", "host_pss_bytes")
     if not pss:
         return None
     fmt = lambda v: readable(v, m.unit, t.lang)  # noqa: E731
@@ -108,7 +121,8 @@ def _memory(ctx: ReportContext) -> Answer | None:
     else:
         low, high = min(pss, key=pss.get), max(pss, key=pss.get)
         text = t.text("answers.range", best=low, b=fmt(pss[low]), worst=high, w=fmt(pss[high]))
-    chart = _bar_chart("answer-memory", pss, ctx, m.display, fmt, f"{m.display_unit} (PSS)")
+    chart = _bar_chart("answer-memory", pss, ctx, m.display, fmt, f"{m.display_unit} (PSS)",
+                       flags=flags_of(ctx, "memory", "host_pss_bytes"))
     return Answer("answer-memory", t.text("answers.memory_title"), text, chart)
 
 
@@ -124,7 +138,9 @@ def _storage(ctx: ReportContext) -> Answer | None:
     else:
         best, worst = max(speed, key=speed.get), min(speed, key=speed.get)
         text = t.text("answers.range", best=best, b=fmt(speed[best]), worst=worst, w=fmt(speed[worst]))
-    chart = _bar_chart("answer-storage", speed, ctx, float, fmt, t.text("answers.storage_axis"))
+    # A mean of several figures: only the emulated VM's caveat applies to it as a whole.
+    emulated = {r: frozenset({"vm_emulated"}) for r in emulated_runtimes(ctx.data)}
+    chart = _bar_chart("answer-storage", speed, ctx, float, fmt, t.text("answers.storage_axis"), flags=emulated)
     return Answer("answer-storage", t.text("answers.storage_title"), text, chart)
 
 

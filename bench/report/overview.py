@@ -18,14 +18,14 @@ from bench.report.scorecard import scores
 from bench.report.view import Cell, Paragraph, Row, Section, Table, TableBlock
 
 
-def _median(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, float]:
+def medians_of(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, float]:
     s = ctx.summary
     names = [sc.name for sc in ctx.data.scenarios if chart_of(sc) == chart]
     rows = s[s["scenario"].isin(names[:1]) & (s["metric"] == metric_name)]
     return dict(zip(rows["runtime"], rows["median"]))
 
 
-def _flags(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, frozenset[str]]:
+def flags_of(ctx: ReportContext, chart: str, metric_name: str) -> dict[str, frozenset[str]]:
     """runtime → the caveats its figure carries (high spread, emulated VM), marked as in the figures tables."""
     s = ctx.summary
     names = [sc.name for sc in ctx.data.scenarios if chart_of(sc) == chart]
@@ -48,11 +48,11 @@ def io_speed(ctx: ReportContext) -> dict[str, float]:
 def overview_table(ctx: ReportContext) -> Section:
     """The first screen's section: its table (medians, I/O speed, isolation score) and how to read it."""
     t = ctx.t
-    ready = _median(ctx, "startup", "ready_s")
-    memory = _median(ctx, "memory", "host_pss_bytes")
+    ready = medians_of(ctx, "startup", "ready_s")
+    memory = medians_of(ctx, "memory", "host_pss_bytes")
     io = io_speed(ctx)
     iso = scores(ctx.data.samples)
-    ready_flags, memory_flags = _flags(ctx, "startup", "ready_s"), _flags(ctx, "memory", "host_pss_bytes")
+    ready_flags, memory_flags = flags_of(ctx, "startup", "ready_s"), flags_of(ctx, "memory", "host_pss_bytes")
     dash = Cell(notes=("–",), flags=frozenset({"not_measured"}))
     rows = []
     for r in ctx.order:

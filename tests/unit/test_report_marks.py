@@ -65,3 +65,17 @@ def test_the_first_screen_writes_each_figure_in_the_unit_its_size_reads_best_in(
 def test_the_first_screen_says_seconds_for_the_vm_not_thousands_of_milliseconds(data: SessionData) -> None:
     startup = build_page(data, "2026-01-01T00:00:00+00:00", Catalogue("en")).answers[0]
     assert re.search(r"\d\.\d s\b", startup.takeaway) and not re.search(r"\d,\d{3} ms", startup.takeaway), startup.takeaway
+
+
+def test_the_answer_charts_mark_their_flagged_bars_too(data: SessionData) -> None:
+    """The first screen's bars carry the same marks as the tables: ⚠ on every emulated VM's, ≈ on a high-spread one."""
+    answers = {a.id: a for a in build_page(data, "2026-01-01T00:00:00+00:00", Catalogue("en")).answers}
+    for answer_id in ("answer-startup", "answer-memory", "answer-storage"):
+        bar = answers[answer_id].chart.figure["data"][0]
+        labels = dict(zip(bar["y"], bar["text"]))
+        assert {r for r, text in labels.items() if "⚠" in text} == {"libvirt", "qemu", "microvm"} & set(labels), answer_id
+    summary = summary_table(data)
+    rows = summary[(summary["scenario"] == "startup") & (summary["metric"] == "ready_s")]
+    spread = {r.runtime for r in rows.itertuples() if is_high_spread(r.n, r.relative_iqr)}
+    startup = answers["answer-startup"].chart.figure["data"][0]
+    assert {r for r, text in zip(startup["y"], startup["text"]) if "≈" in text} == spread
