@@ -62,6 +62,15 @@ def _lang_option(f):
                         help="language of the HTML report (es: Spanish)")(f)
 
 
+def _scenarios_option(f):
+    return click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
+                        default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")(f)
+
+
+def _no_report_option(f):
+    return click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")(f)
+
+
 def _from_option(f):
     return click.option("--from", "other_stores", multiple=True,
                         type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -90,9 +99,8 @@ def cli() -> None:
               help="run only these runtimes (repeatable); native always runs as the baseline")
 @click.option("-n", "--repetitions", type=click.IntRange(1, 10_000), help="measured runs per runtime (overrides the scenario)")
 @click.option("--quick", is_flag=True, help="few, small runs: a check in two minutes or less, not for conclusions")
-@click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
-@click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")
+@_scenarios_option
+@_no_report_option
 @_lang_option
 @_store_option
 @_reports_option
@@ -156,9 +164,8 @@ class _Duration(click.ParamType):
               help="store each lane's first starts as warm-ups (they are drawn and counted all the same)")
 @click.option("--scenario", "scenario_name", default="startup", show_default=True,
               help="the scenario whose workload each lane starts (a one-at-a-time one: startup, cpu, memory…)")
-@click.option("--scenarios", "scenario_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              default=scenario_mod.DEFAULT_DIR, show_default=True, help="directory of scenario files")
-@click.option("--no-report", is_flag=True, help="do not write the HTML report at the end")
+@_scenarios_option
+@_no_report_option
 @_lang_option
 @_store_option
 @_reports_option
