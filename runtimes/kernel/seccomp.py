@@ -279,21 +279,41 @@ def _compile(binding: ModuleType, profile: Profile) -> bytes:
     """
     key = _cache_key(binding, profile)
     path = cache_dir() / "seccomp" / f"{zlib.crc32(key):08x}.bpf"
-    try:
-        stored_key, nul, stored = path.read_bytes().partition(b"\0")
-        if nul and stored_key == key and stored and len(stored) % 8 == 0:  # 8 bytes per BPF instruction
-            return stored
-    except OSError:  # not cached yet (or unreadable): compile it
-        pass
+    stored = _read_trusted(path)
+    if stored is not None:
+        stored_key, nul, program = stored.partition(b"\0")
+        if nul and stored_key == key and program and len(program) % 8 == 0:  # 8 bytes per BPF instruction
+            return program
     compiled = _build(binding, profile)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}")
-        tmp.write_bytes(key + b"\0" + compiled)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "wb") as out:
+            out.write(key + b"\0" + compiled)
         os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
     except OSError:
         pass  # a read-only cache only means compiling next time too
     return compiled
+
+
+def _read_trusted(path: os.PathLike[str]) -> bytes | None:
+    """The cached file's bytes, only if this process's user owns it and nobody else may write it.
+
+    The key in a cached file is public (it is the profile), so anyone who could
+    write the file could plant a filter that allows everything: with a cache
+    directory another user can write to (``$ISOBENCH_CACHE`` pointed at /tmp),
+    such a file is ignored and the filter compiled. Checked on the open file
+    (fstat), so it cannot be swapped between the check and the read.
+    """
+    try:
+        with open(path, "rb") as cached:
+            st = os.fstat(cached.fileno())
+            if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+                return None
+            return cached.read()
+    except OSError:  # not cached yet (or unreadable): compile it
+        return None
 
 
 def _cache_key(binding: ModuleType, profile: Profile) -> bytes:

@@ -55,3 +55,29 @@ def test_security_opt_setting(opts: tuple[str, ...], expected: str) -> None:
 def test_other_security_opts_are_refused_with_one_line(opt: str) -> None:
     with pytest.raises(SetupError, match="box knows only seccomp=unconfined"):
         seccomp.setting([opt])
+
+
+@pytest.mark.parametrize("mode,planted_used", [(0o644, True), (0o666, False), (0o664, False)])
+def test_a_cached_filter_is_trusted_only_when_nobody_else_may_write_it(tmp_path, monkeypatch, mode: int,
+                                                                         planted_used: bool) -> None:
+    """The cache key is the public profile: with a cache another user can write ($ISOBENCH_CACHE=/tmp/…), a
+    planted "allow everything" program must not replace the compiled filter."""
+    binding = seccomp._binding()
+    if binding is None:
+        pytest.skip("python3-seccomp is not installed")
+    monkeypatch.setenv("ISOBENCH_CACHE", str(tmp_path))
+    profile = seccomp.BOX_PROFILE
+    seccomp._compile.cache_clear()
+    compiled = seccomp._compile(binding, profile)
+    (cached,) = (tmp_path / "seccomp").iterdir()
+    assert cached.read_bytes().endswith(compiled), "compiled once, then cached"
+    # One instruction, struct sock_filter {u16 code; u8 jt, jf; u32 k}: BPF_RET|BPF_K with SECCOMP_RET_ALLOW.
+    allow_all = (0x06).to_bytes(2, "little") + bytes(2) + (0x7FFF0000).to_bytes(4, "little")
+    key = cached.read_bytes().partition(b"\0")[0]
+    cached.write_bytes(key + b"\0" + allow_all)
+    cached.chmod(mode)
+    seccomp._compile.cache_clear()
+    try:
+        assert (seccomp._compile(binding, profile) == allow_all) is planted_used
+    finally:
+        seccomp._compile.cache_clear()
