@@ -276,30 +276,38 @@ def test_a_killed_run_shows_as_interrupted_from_the_next_clean_on(tmp_path: Path
                                                                   private_state: Path) -> None:
     """`kill -9` of `bench run` leaves its session 'running' in the store; the next `bench clean` says it is not."""
     scenario = tmp_path / "hold.toml"
-    scenario.write_text(HOLD)
+    # far more runs than the test waits for: a fast machine must not finish the session before the kill lands
+    scenario.write_text(HOLD.replace("repetitions = 3", "repetitions = 10000"))
     store = tmp_path / "s.sqlite"
     killed = []
-    for _ in range(2):
-        proc = bench("run", str(scenario), "-r", "native", "--no-report", "--store", str(store))
-        try:
-            wait_for_lock(proc)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and len(_sessions(store)) == len(killed):
-                time.sleep(0.02)  # until its session is stored
-            proc.kill()
-            assert proc.wait(30) == -signal.SIGKILL
-        finally:
-            for stream in (proc.stdout, proc.stderr):
-                stream.close()
-        killed.append(next(sid for sid in _sessions(store) if sid not in killed))
-    import sqlite3
+    cleaned = False
+    try:
+        for _ in range(2):
+            proc = bench("run", str(scenario), "-r", "native", "--no-report", "--store", str(store))
+            try:
+                wait_for_lock(proc)
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and len(_sessions(store)) == len(killed):
+                    time.sleep(0.02)  # until its session is stored
+                assert proc.poll() is None, "bench run ended before the test could kill it"
+                proc.kill()
+                assert proc.wait(30) == -signal.SIGKILL
+            finally:
+                for stream in (proc.stdout, proc.stderr):
+                    stream.close()
+            killed.append(next(sid for sid in _sessions(store) if sid not in killed))
+        import sqlite3
 
-    db = sqlite3.connect(store)
-    # the second run marked the first, whose process it found gone; the second is left as it was killed
-    assert [s for (s,) in db.execute("SELECT status FROM sessions")] == ["interrupted", "running"]
-    db.close()
-    cleaner = bench("clean", "--store", str(store))
-    out, err = cleaner.communicate(timeout=60)
+        db = sqlite3.connect(store)
+        # the second run marked the first, whose process it found gone; the second is left as it was killed
+        assert [s for (s,) in db.execute("SELECT status FROM sessions")] == ["interrupted", "running"]
+        db.close()
+        cleaner = bench("clean", "--store", str(store))
+        out, err = cleaner.communicate(timeout=60)
+        cleaned = True
+    finally:
+        if not cleaned:  # what the killed runs left (a scratch tree, a probe) must not outlive a failed test
+            bench("clean").communicate(timeout=60)
     assert cleaner.returncode == 0, err
     assert f"session {killed[1]} marked interrupted" in err
     assert _sessions(store) == {sid: "interrupted" for sid in killed}
