@@ -44,6 +44,7 @@ METADATA: dict[str, Key] = {
     "os": Key("operating system"),
     "kernel": Key("kernel"),
     "cgroup_version": Key("cgroup hierarchy"),
+    "init": Key("init system (PID 1)"),
     "in_vm": Key("host is itself a VM"),
     "kvm_device": Key("/dev/kvm"),
     "python": Key("Python"),
@@ -70,6 +71,19 @@ def cgroup_version(root: Path = Path("/sys/fs/cgroup")) -> str:
     if (root / "memory").is_dir():
         return "v1+v2" if (root / "unified" / "cgroup.controllers").exists() else "v1"
     return "none"
+
+
+def init_system(systemd_dir: Path = Path("/run/systemd/system"), comm: Path = Path("/proc/1/comm")) -> str:
+    """``systemd`` when systemd booted this host (the test sd_booted(3) makes), else PID 1's name.
+
+    It decides how Docker, podman and LXC place their cgroups (the systemd driver or cgroupfs).
+    """
+    if systemd_dir.is_dir():
+        return "systemd"
+    try:
+        return comm.read_text().strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def _cpu_model() -> str:
@@ -130,6 +144,7 @@ def collect_metadata() -> dict[str, str]:
         "os": _os_name(),
         "kernel": platform.release(),
         "cgroup_version": cgroup_version(),
+        "init": init_system(),
         "in_vm": _in_vm(),
         "kvm_device": "present" if os.path.exists("/dev/kvm") else "absent",
         "python": platform.python_version(),

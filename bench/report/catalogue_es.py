@@ -481,6 +481,8 @@ ES: dict[str, str] = {
         'sistema operativo',
     'cgroup hierarchy':
         'jerarquía de cgroups',
+    'init system (PID 1)':
+        'sistema de arranque (PID 1)',
     'host is itself a VM':
         'el anfitrión es a su vez una VM',
     '/dev/kvm':

@@ -60,8 +60,9 @@ def _subtitles(ctx: ReportContext, sides: SessionSet, generated_at: str) -> tupl
         who = f"{side.label}: " if len(sides.sides) > 1 else ""
         lines.append(f'{who}{t.text("page.session")} {info.id} · {t.text("page.started")} {info.started_at} · '
                      f'{meta.get("hostname", "?")}, {meta.get("cpu_model", "?")}, {t.text("page.kernel")} '
-                     f'{meta.get("kernel", "?")}, cgroup {meta.get("cgroup_version", "?")} · '
-                     f'{t.text("page.generated")} {generated_at}')
+                     f'{meta.get("kernel", "?")}, cgroup {meta.get("cgroup_version", "?")}'
+                     + (f', init {meta["init"]}' if "init" in meta else "")  # sessions before it was recorded
+                     + f' · {t.text("page.generated")} {generated_at}')
     return tuple(lines)
 
 

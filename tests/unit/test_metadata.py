@@ -58,3 +58,14 @@ def test_differences_lists_only_checked_keys_that_differ():
 def test_tool_version_reports_the_first_line_or_why_not():
     assert tool_version([sys.executable, "--version"]).startswith("Python 3.")
     assert tool_version(["/nonexistent/tool", "--version"]) == "not available (FileNotFoundError)"
+
+
+def test_init_system_is_systemd_only_where_systemd_booted(tmp_path):
+    from bench.metadata import init_system
+
+    comm = tmp_path / "comm"
+    comm.write_text("tini\n")
+    assert init_system(tmp_path / "absent", comm) == "tini"
+    (tmp_path / "systemd").mkdir()
+    assert init_system(tmp_path / "systemd", comm) == "systemd"
+    assert init_system(tmp_path / "absent", tmp_path / "no-comm") == "unknown"
