@@ -32,7 +32,7 @@ from runtimes.vm.guest_kernel import Kernel, fetch_kernel, load_order, module_by
 VIRTIOFSD = Path("/usr/lib/qemu/virtiofsd")
 QEMU = "qemu-system-x86_64"
 NEEDED = ("virtio_pci", "fuse", "virtiofs", "overlay", "loop", "veth")  # loop, veth: for vz
-APPLETS = ("sh", "mount", "insmod", "chroot", "poweroff", "mkdir", "cat", "echo")
+APPLETS = ("sh", "mount", "umount", "insmod", "chroot", "poweroff", "mkdir", "cat", "cp", "echo", "switch_root")
 
 # The guest's /init: mount the host's root over virtiofs, give it writable
 # tmpfs where needed and a cgroup2-only /sys/fs/cgroup, run the command, power off.
@@ -54,6 +54,45 @@ chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMP
     BOX_ROOT=/run/box VZ_ROOT=/run/vz ISOBENCH_STATE=/run/state PYTHONPATH={repo} /bin/sh /run/guest-command
 echo "GUEST exit=$?"
 poweroff -f
+"""
+
+
+# The same guest with systemd as PID 1, as in the classroom VM: the host's root, read-only over
+# virtiofs, under a tmpfs overlay so systemd can write; only basic.target and the check's
+# service start (not the host's other enabled services), and the host's fstab is ignored.
+INIT_SYSTEMD = """#!/bin/sh
+mount -t proc proc /proc
+mount -t devtmpfs dev /dev
+for m in {modules}; do insmod /lib/modules/$m.ko || echo "GUEST insmod $m failed"; done
+mkdir -p /lower /rw
+mount -t virtiofs -o ro hostroot /lower || {{ echo "GUEST virtiofs mount failed"; poweroff -f; }}
+mount -t tmpfs -o mode=755 tmpfs /rw
+mkdir /rw/upper /rw/work
+mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay /newroot \
+    || {{ echo "GUEST overlay mount failed"; poweroff -f; }}
+mkdir -p /newroot/etc/systemd/system
+cp /units/* /newroot/etc/systemd/system/
+cp /command /newroot/etc/isobench-guest-command
+echo "GUEST start"
+umount /proc
+mount --move /dev /newroot/dev
+exec switch_root /newroot /lib/systemd/systemd --unit=isobench-check.target
+"""
+CHECK_TARGET = """[Unit]
+Description=isobench: the check of the cgroup v2 guest, with nothing else the host enables
+Requires=basic.target isobench-check.service
+After=basic.target
+AllowIsolate=yes
+"""
+CHECK_SERVICE = """[Unit]
+After=basic.target
+[Service]
+Type=oneshot
+Environment=PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/run TMPDIR=/run/tmp PYTHONDONTWRITEBYTECODE=1
+Environment=BOX_ROOT=/run/box VZ_ROOT=/run/vz ISOBENCH_STATE=/run/state PYTHONPATH={repo}
+ExecStartPre=/bin/mkdir -p /run/tmp
+ExecStart=/bin/sh -c 'sh /etc/isobench-guest-command >/dev/console 2>&1; echo "GUEST exit=$$?" >/dev/console'
+ExecStopPost=/bin/systemctl --no-block poweroff
 """
 
 
@@ -102,26 +141,34 @@ class GuestResult:
     seconds: float
 
 
-def initramfs(kernel: Kernel, command: str, repo: Path) -> bytes:
+def initramfs(kernel: Kernel, command: str, repo: Path, systemd: bool = False) -> bytes:
     modules = [m for m in kernel.modules]
     names = [m.stem for m in modules]
-    entries = [CpioEntry(d, S_IFDIR | 0o755) for d in ("bin", "dev", "proc", "newroot", "lib", "lib/modules")]
+    entries = [CpioEntry(d, S_IFDIR | 0o755) for d in ("bin", "dev", "proc", "newroot", "lib", "lib/modules", "units")]
     entries.append(CpioEntry("dev/console", S_IFCHR | 0o600, rdev=(5, 1)))
     entries.append(CpioEntry("bin/busybox", S_IFREG | 0o755, BUSYBOX.read_bytes()))
     entries += [CpioEntry(f"bin/{a}", S_IFLNK | 0o777, b"busybox") for a in APPLETS]
     entries += [CpioEntry(f"lib/modules/{m.name}", S_IFREG | 0o644, m.read_bytes()) for m in modules]
     entries.append(CpioEntry("command", S_IFREG | 0o644, command.encode()))
-    entries.append(CpioEntry("init", S_IFREG | 0o755, INIT.format(modules=" ".join(names), repo=repo).encode()))
+    init = INIT_SYSTEMD if systemd else INIT
+    entries.append(CpioEntry("init", S_IFREG | 0o755, init.format(modules=" ".join(names), repo=repo).encode()))
+    if systemd:
+        entries.append(CpioEntry("units/isobench-check.target", S_IFREG | 0o644, CHECK_TARGET.encode()))
+        entries.append(CpioEntry("units/isobench-check.service", S_IFREG | 0o644,
+                                 CHECK_SERVICE.format(repo=repo).encode()))
     return cpio_newc(entries)
 
 
 def run_in_guest(kernel: Kernel, command: str, repo: Path, accel: str = "tcg", timeout_s: float = 600,
-                 memory_mib: int = 1024) -> GuestResult:
-    """Boot, run ``command`` (a shell command line) in the guest, return its exit code and console lines."""
+                 memory_mib: int = 1024, systemd: bool = False) -> GuestResult:
+    """Boot, run ``command`` (a shell command line) in the guest, return its exit code and console lines.
+
+    With ``systemd``, systemd is PID 1 and the command runs as a service once basic.target is up.
+    """
     work = Path(tempfile.mkdtemp(prefix="v2guest-"))
     daemon = qemu = None
     try:
-        (work / "initramfs.cpio").write_bytes(initramfs(kernel, command, repo))
+        (work / "initramfs.cpio").write_bytes(initramfs(kernel, command, repo, systemd))
         socket = work / "virtiofs.sock"
         daemon = subprocess.Popen([str(VIRTIOFSD), f"--socket-path={socket}", "-o", "source=/", "-o", "cache=always",
                                    "-o", "sandbox=chroot"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -132,7 +179,7 @@ def run_in_guest(kernel: Kernel, command: str, repo: Path, accel: str = "tcg", t
                 "-object", f"memory-backend-memfd,id=mem,size={memory_mib}M,share=on", "-numa", "node,memdev=mem",
                 "-chardev", f"socket,id=fs,path={socket}", "-device", "vhost-user-fs-pci,chardev=fs,tag=hostroot",
                 "-kernel", str(kernel.vmlinuz), "-initrd", str(work / "initramfs.cpio"),
-                "-append", "console=ttyS0 quiet panic=-1 systemd.unified_cgroup_hierarchy=1"]
+                "-append", "console=ttyS0 quiet panic=-1 systemd.unified_cgroup_hierarchy=1 fstab=no systemd.show_status=0"]
         start = time.monotonic()
         qemu = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
         try:

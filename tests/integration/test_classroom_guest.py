@@ -1,0 +1,42 @@
+"""The short part of `make classroom`, in every `make test`: systemd as PID 1, cgroup v2, a real run.
+
+The classroom VM boots systemd on the unified cgroup v2 hierarchy; this
+host has neither. The guest of tests/v2guest/guest.py boots with systemd as
+PID 1 on this host's own files (read-only, under a tmpfs overlay), and runs
+tests/v2guest/classroom_checks.py: `bench run startup --quick` with the
+fastest runtimes, then the store read back and rendered again. The whole
+check (a Debian 12 image built and provisioned, every container runtime,
+the walkthrough) is `make classroom`, too long for every CI run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO
+from tests.envcheck import require_root, require_tool
+from tests.v2guest.guest import VIRTIOFSD, guest_kernel, run_in_guest
+
+
+@pytest.fixture(scope="module")
+def guest_lines() -> list[str]:
+    require_root()
+    require_tool("qemu-system-x86_64", "qemu-system-x86")
+    if not VIRTIOFSD.exists():
+        pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
+    command = f"{REPO}/.venv/bin/python {REPO}/tests/v2guest/classroom_checks.py"
+    result = run_in_guest(guest_kernel(), command, REPO, timeout_s=900, memory_mib=2048, systemd=True)
+    print(f"guest ran for {result.seconds:.1f} s")
+    assert result.exit_code == 0, "\n".join(result.lines[-40:])
+    return [line for line in result.lines if line.startswith("CHECK ")]
+
+
+def test_systemd_is_pid_1_in_the_guest(guest_lines: list[str]) -> None:
+    assert "CHECK pid1 systemd" in guest_lines
+
+
+@pytest.mark.parametrize("check", ["runs_in_the_guest", "the_session_says_systemd_and_cgroup_v2",
+                                   "every_runtime_has_figures", "the_store_renders_again"])
+def test_classroom_check_passes_under_systemd(guest_lines: list[str], check: str) -> None:
+    line = next((l for l in guest_lines if l.split()[1] == check), f"CHECK {check} missing")
+    assert line == f"CHECK {check} ok", line
