@@ -3,6 +3,7 @@
 #   make test    set the host up, run the whole test suite
 #   make perf    benchmarks of the suite itself (tests/perf)
 #   make screenshot  the README's picture of the report, from a fresh quick run
+#   make classroom  the suite in a Debian 12 VM with systemd and cgroup v2, as a class runs it (tests/classroom_vm)
 #   make soak    the fault-injection loop (kill -9 of bench run at random moments) for 20 minutes
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -10,7 +11,7 @@ PYTHON := $(VENV)/bin/python
 # they are (Debian's root has no sudo); from a user account each one runs through sudo.
 ROOT := $(if $(filter 0,$(shell id -u)),,sudo --preserve-env=ISOBENCH_SOAK_S)
 
-.PHONY: bench test perf soak provision quick screenshot clean-venv
+.PHONY: bench test perf soak provision quick screenshot classroom clean-venv
 
 provision:
 	$(ROOT) ./scripts/provision
@@ -30,6 +31,11 @@ soak: provision
 
 perf: provision
 	$(ROOT) $(PYTHON) -m pytest tests/perf -s --benchmark-columns=min,median,iqr,max,rounds  # -s: the figures each benchmark prints
+
+# Builds the classroom image once (cached under /var/cache/isobench/classroom), boots a throwaway copy,
+# runs `bench run all --quick` and the walkthrough's test inside; results in reports/classroom/.
+classroom: provision
+	$(ROOT) $(PYTHON) -m tests.classroom_vm
 
 # The README's pictures (docs/img/first-screen.en.png, .es.png) from a fresh `bench run all --quick`.
 screenshot: provision

@@ -12,22 +12,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
-from tests.envcheck import require_root, require_tool
-from tests.v2guest.guest import VIRTIOFSD, guest_kernel, run_in_guest
+from tests.v2guest.guest import checks_in_guest
 
 
 @pytest.fixture(scope="module")
 def guest_lines() -> list[str]:
-    require_root()
-    require_tool("qemu-system-x86_64", "qemu-system-x86")
-    if not VIRTIOFSD.exists():
-        pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
     python = f"{REPO}/.venv/bin/python"
-    command = f"{python} {REPO}/tests/v2guest/box_checks.py && {python} {REPO}/tests/v2guest/vz_checks.py"
-    result = run_in_guest(guest_kernel(), command, REPO, timeout_s=900)
-    print(f"guest ran for {result.seconds:.1f} s")
-    assert result.exit_code == 0, "\n".join(result.lines[-30:])
-    return [line for line in result.lines if line.startswith("CHECK ")]
+    return checks_in_guest(f"{python} {REPO}/tests/v2guest/box_checks.py && {python} {REPO}/tests/v2guest/vz_checks.py")
 
 
 def test_the_guest_runs_box_on_cgroup_v2(guest_lines: list[str]) -> None:

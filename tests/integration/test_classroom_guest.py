@@ -14,21 +14,13 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO
-from tests.envcheck import require_root, require_tool
-from tests.v2guest.guest import VIRTIOFSD, guest_kernel, run_in_guest
+from tests.v2guest.guest import checks_in_guest
 
 
 @pytest.fixture(scope="module")
 def guest_lines() -> list[str]:
-    require_root()
-    require_tool("qemu-system-x86_64", "qemu-system-x86")
-    if not VIRTIOFSD.exists():
-        pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
     command = f"{REPO}/.venv/bin/python {REPO}/tests/v2guest/classroom_checks.py"
-    result = run_in_guest(guest_kernel(), command, REPO, timeout_s=900, memory_mib=2048, systemd=True)
-    print(f"guest ran for {result.seconds:.1f} s")
-    assert result.exit_code == 0, "\n".join(result.lines[-40:])
-    return [line for line in result.lines if line.startswith("CHECK ")]
+    return checks_in_guest(command, memory_mib=2048, systemd=True)
 
 
 def test_systemd_is_pid_1_in_the_guest(guest_lines: list[str]) -> None:

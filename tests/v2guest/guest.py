@@ -198,6 +198,23 @@ def run_in_guest(kernel: Kernel, command: str, repo: Path, accel: str = "tcg", t
         shutil.rmtree(work, ignore_errors=True)
 
 
+def checks_in_guest(command: str, timeout_s: float = 900, **options) -> list[str]:
+    """For a test: skip without root, QEMU or virtiofsd; run ``command`` in the guest; its ``CHECK`` lines."""
+    import pytest
+
+    from tests.conftest import REPO
+    from tests.envcheck import require_root, require_tool
+
+    require_root()
+    require_tool(QEMU, "qemu-system-x86")
+    if not VIRTIOFSD.exists():
+        pytest.skip(f"{VIRTIOFSD} not found; fix: sudo apt-get install qemu-system-common")
+    result = run_in_guest(guest_kernel(), command, REPO, timeout_s=timeout_s, **options)
+    print(f"guest ran for {result.seconds:.1f} s")
+    assert result.exit_code == 0, "\n".join(result.lines[-40:])
+    return [line for line in result.lines if line.startswith("CHECK ")]
+
+
 def _wait_for(socket: Path, daemon: subprocess.Popen, timeout_s: float = 10) -> None:
     deadline = time.monotonic() + timeout_s
     while not socket.exists():
