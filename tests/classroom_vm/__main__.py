@@ -45,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     # `kill` as well as Ctrl-C: unwind, so the guest is stopped and its temporary files go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     start = time.monotonic()
-    image = build_image(log=lambda line: print(line, flush=True))
-    accel = choose_accelerator(image)
+    accel = choose_accelerator()
     print(f"classroom: accelerator {accel.name}: {accel.why}", flush=True)
+    image = build_image(log=lambda line: print(line, flush=True))
     print(f"classroom: image {image.disk.parent.name} (kernel {image.kernel})"
           + (f", built in {image.build_s / 60:.1f} min" if image.build_s else ", cached"), flush=True)
     print(f"classroom: {LEFT_OUT}", flush=True)

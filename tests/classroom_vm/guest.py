@@ -24,7 +24,9 @@ from pathlib import Path
 
 from runtimes.kernel import linux
 from runtimes.kernel.errors import InstanceError
+from runtimes.kernel.paths import cache_dir
 from runtimes.vm import accel
+from runtimes.vm.guest_kernel import fetch_kernel
 from tests.classroom_vm.image import ClassroomImage
 
 QEMU = "qemu-system-x86_64"
@@ -43,21 +45,26 @@ class GuestRun:
     timed_out: bool
 
 
-def choose_accelerator(image: ClassroomImage) -> Accelerator:
-    """KVM if the image's kernel boots under KVM within seconds, else software emulation, with the reason.
+def choose_accelerator() -> Accelerator:
+    """KVM if a kernel boots under KVM within seconds, else software emulation, with the reason.
 
     /dev/kvm opening is not enough (on this project's build machines QEMU aborts at the first
-    MSR write), so this asks the VM runtime's rule: a probe boot, remembered per host boot.
+    MSR write), so this asks the VM runtime's rule: a probe boot, remembered per host boot. The
+    probe boots the VM runtime's kernel (scripts/provision fetched it), so the answer comes
+    before the image is built.
     """
-    decision = accel.choose_accelerator({"guest": f"classroom {image.kernel}"}, lambda t: _probe_boot(image, t))
+    kernel = fetch_kernel().vmlinuz
+    # A decision file of its own: the VM runtime's would be overwritten by this other context, and probe again.
+    decision = accel.choose_accelerator({"guest": f"classroom probe {kernel}"}, lambda t: _probe_boot(kernel, t),
+                                        cache=cache_dir() / "classroom-probe")
     how = "KVM" if decision.name == "kvm" else "software emulation (TCG)"
     return Accelerator(decision.name, f"{how}: {decision.reason}")
 
 
-def _probe_boot(image: ClassroomImage, timeout_s: float) -> None:
-    """Boot the kernel under KVM to its first userspace step (no root disk needed), or raise InstanceError."""
+def _probe_boot(vmlinuz: Path, timeout_s: float) -> None:
+    """Boot a kernel under KVM to its first userspace step (no root disk needed), or raise InstanceError."""
     argv = [QEMU, "-machine", "q35", "-accel", "kvm", "-cpu", "host", "-m", "512", "-nodefaults", "-no-user-config",
-            "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel", str(image.vmlinuz),
+            "-display", "none", "-no-reboot", "-serial", "stdio", "-kernel", str(vmlinuz),
             "-append", "console=ttyS0 panic=-1 root=/dev/null rdinit=/bin/false"]
     probe = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
     try:
