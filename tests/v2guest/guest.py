@@ -9,9 +9,11 @@ tree would prove nothing, so box's v2 code is exercised in a real guest:
   sees the same Python, virtualenv and repository), with a tmpfs on /run
   where the checks write (box's store, overlay upper directories);
 - plain QEMU, under the same accelerator rule as the VM runtime, console on
-  a pipe: the guest runs one command and powers off.
+  a pipe: the guest runs one command and powers off;
+- or, with ``systemd=True``, the same files under a tmpfs overlay with
+  systemd as PID 1, as in the classroom VM, the command run as a service.
 
-Used by tests/integration/test_cgroup_v2.py.
+Used by tests/integration/test_cgroup_v2.py and test_classroom_guest.py.
 """
 
 from __future__ import annotations
