@@ -174,8 +174,8 @@ def _configure(root: Path) -> None:
 def archive_repo(archive: Path) -> None:
     """The working tree as it is (uncommitted edits included) as a tar file, without the host's
     virtualenv, reports and caches: what the guest gets, at build time and at each run."""
-    excludes = [f"--exclude=./{name}" for name in (".venv", "reports", ".pytest_cache", ".hypothesis", ".benchmarks",
-                                                          "isobench.egg-info")]
+    left_out = (".venv", "reports", ".pytest_cache", ".hypothesis", ".benchmarks", "isobench.egg-info")
+    excludes = [f"--exclude=./{name}" for name in left_out]
     subprocess.run(["tar", "-C", str(REPO), *excludes, "--exclude=__pycache__", "-cf", str(archive), "."], check=True)
 
 
