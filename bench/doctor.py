@@ -12,6 +12,7 @@ import shutil
 import subprocess
 
 from bench.errors import ImageError
+from bench.metadata import init_system
 from runtimes import RUNTIMES
 from runtimes.image import build_inputs
 from runtimes.vm.accel import describe, kvm_device_problem
@@ -102,7 +103,7 @@ def _check_docker_engine() -> Check:
         return Check("docker engine", True, f"an engine answers on {docker_engine.SOCKET}: runs use it as it is")
     if shutil.which("dockerd") is None:
         return Check("docker engine", True, f"optional, not run here: {why}, and dockerd is not installed", PROVISION)
-    starts = "systemctl start docker" if os.path.exists("/run/systemd/system") else "dockerd"
+    starts = "systemctl start docker" if init_system() == "systemd" else "dockerd"
     return Check("docker engine", True, f"none answers now; a `bench run` with docker starts one ({starts}) "
                  "and stops it at the end")
 
