@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     start = time.monotonic()
     accel = choose_accelerator()
-    print(f"classroom: accelerator {accel.name}: {accel.why}", flush=True)
+    print(f"classroom: accelerator {accel.name}: {accel.reason}", flush=True)
     image = build_image(log=lambda line: print(line, flush=True))
     print(f"classroom: image {image.disk.parent.name} (kernel {image.kernel})"
           + (f", built in {image.build_s / 60:.1f} min" if image.build_s else ", cached"), flush=True)
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         (job / "runtime-options").write_text(" ".join(f"-r {name}" for name in args.runtime or CONTAINER_RUNTIMES))
         (job / "walkthrough").write_text("no" if args.no_walkthrough else "yes")
         archive_repo(job / "repo.tar")
-        run = run_job(image, job, accel, timeout_s=args.timeout_min * 60, echo=_echo)
+        run = run_job(image, job, accel.name, timeout_s=args.timeout_min * 60, echo=_echo)
         DESTINATION.mkdir(parents=True, exist_ok=True)
         for name in COPIED_BACK:
             for found in (job / "out" / name, job / name):

@@ -33,19 +33,13 @@ QEMU = "qemu-system-x86_64"
 
 
 @dataclasses.dataclass(frozen=True)
-class Accelerator:
-    name: str    # kvm or tcg
-    why: str     # a sentence for the first line of the run
-
-
-@dataclasses.dataclass(frozen=True)
 class GuestRun:
     exit_code: int | None  # the job's; None when it never wrote one (crash, time limit)
     seconds: float
     timed_out: bool
 
 
-def choose_accelerator() -> Accelerator:
+def choose_accelerator() -> accel.Accelerator:
     """KVM if a kernel boots under KVM within seconds, else software emulation, with the reason.
 
     /dev/kvm opening is not enough (on this project's build machines QEMU aborts at the first
@@ -55,10 +49,8 @@ def choose_accelerator() -> Accelerator:
     """
     kernel = fetch_kernel().vmlinuz
     # A decision file of its own: the VM runtime's would be overwritten by this other context, and probe again.
-    decision = accel.choose_accelerator({"guest": f"classroom probe {kernel}"}, lambda t: _probe_boot(kernel, t),
-                                        cache=cache_dir() / "classroom-probe")
-    how = "KVM" if decision.name == "kvm" else "software emulation (TCG)"
-    return Accelerator(decision.name, f"{how}: {decision.reason}")
+    return accel.choose_accelerator({"guest": f"classroom probe {kernel}"}, lambda t: _probe_boot(kernel, t),
+                                    cache=cache_dir() / "classroom-probe")
 
 
 def _probe_boot(vmlinuz: Path, timeout_s: float) -> None:
@@ -78,9 +70,10 @@ def _probe_boot(vmlinuz: Path, timeout_s: float) -> None:
         raise InstanceError(f"QEMU under KVM stopped before the kernel ran ({last})")
 
 
-def qemu_argv(image: ClassroomImage, overlay: Path, job: Path, accel: Accelerator, memory_mib: int,
+def qemu_argv(image: ClassroomImage, overlay: Path, job: Path, accelerator: str, memory_mib: int,
               cpus: int) -> list[str]:
-    accelerators = (["-accel", "kvm", "-cpu", "host"] if accel.name == "kvm" else
+    """QEMU's command line; ``accelerator`` is ``kvm`` or ``tcg`` (choose_accelerator's name)."""
+    accelerators = (["-accel", "kvm", "-cpu", "host"] if accelerator == "kvm" else
                     # thread=multi: one host thread per vCPU (MTTCG); max: SSE4.2/AVX the guest's wheels expect
                     ["-accel", "tcg,thread=multi", "-cpu", "max"])
     return [QEMU, "-machine", "q35", *accelerators,
@@ -95,7 +88,7 @@ def qemu_argv(image: ClassroomImage, overlay: Path, job: Path, accel: Accelerato
             "-append", "root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1"]
 
 
-def run_job(image: ClassroomImage, job: Path, accel: Accelerator, timeout_s: float, echo: Callable[[str], None],
+def run_job(image: ClassroomImage, job: Path, accelerator: str, timeout_s: float, echo: Callable[[str], None],
             memory_mib: int = 6144, cpus: int = 2) -> GuestRun:
     """Boot the image, let its job service run ``job/job.sh``, wait for the power-off."""
     work = Path(tempfile.mkdtemp(prefix="classroom-"))
@@ -106,7 +99,7 @@ def run_job(image: ClassroomImage, job: Path, accel: Accelerator, timeout_s: flo
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", str(image.disk), str(overlay)],
                        check=True)
         console = (job / "console.log").open("w")
-        qemu = subprocess.Popen(qemu_argv(image, overlay, job, accel, memory_mib, cpus), stdin=subprocess.DEVNULL,
+        qemu = subprocess.Popen(qemu_argv(image, overlay, job, accelerator, memory_mib, cpus), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                                 preexec_fn=_die_with_parent)
         reader = threading.Thread(target=_stream, args=(qemu, console, echo), daemon=True)

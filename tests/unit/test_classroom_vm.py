@@ -10,7 +10,7 @@ import pytest
 from runtimes import BASELINE, RUNTIMES
 from tests.classroom_vm import __main__ as classroom
 from tests.classroom_vm import image as image_mod
-from tests.classroom_vm.guest import Accelerator, qemu_argv
+from tests.classroom_vm.guest import qemu_argv
 from tests.classroom_vm.image import ClassroomImage
 
 
@@ -52,7 +52,7 @@ def test_no_image_is_found_in_an_empty_cache(tmp_path: Path) -> None:
 ])
 def test_qemu_runs_the_chosen_accelerator_only(accel: str, present: list[str], absent: list[str]) -> None:
     image = ClassroomImage(Path("/c/disk.raw"), Path("/c/vmlinuz"), Path("/c/initrd.img"), "6.1.0-x-amd64", 0.0)
-    argv = qemu_argv(image, Path("/w/overlay.qcow2"), Path("/w/job"), Accelerator(accel, "why"), 4096, 2)
+    argv = qemu_argv(image, Path("/w/overlay.qcow2"), Path("/w/job"), accel, 4096, 2)
     joined = " ".join(argv)
     assert " ".join(present) in joined
     assert all(word not in argv for word in absent)
