@@ -45,6 +45,24 @@ def parent_pid(pid: int) -> int | None:
         return None
 
 
+def wait_exited(pid: int, timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` for a process that is not our child to exit; False if it still runs.
+
+    A zombie counts as exited: it has done all it will do, and only its parent
+    can make it go. That parent may be an init that reaps late (this suite's
+    CI machines have one that takes a second or more), and waiting for the PID
+    to vanish, as psutil's wait does for a non-child, would charge that second
+    to whatever ran last.
+    """
+    start = process_start_time(pid)
+    deadline = time.monotonic() + timeout_s
+    while start is not None and is_running(pid, start):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def age_s(path: Path) -> float:
     """Seconds since ``path`` last changed; 0 if it is gone. How old a leftover is, before it is called one."""
     try:

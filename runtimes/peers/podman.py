@@ -30,8 +30,6 @@ import os
 import subprocess
 from pathlib import Path
 
-import psutil
-
 from runtimes.base import Availability, Instance, InstanceSpec, Orphan
 from runtimes.kernel.messages import say
 from runtimes.peers import hybrid
@@ -40,6 +38,7 @@ from runtimes.peers._common import (
 )
 from runtimes.peers.engine import EngineInstance, EngineRuntime
 from runtimes.kernel.paths import scratch_root
+from runtimes.kernel.process import wait_exited
 
 CAP_SYS_RESOURCE = 24  # linux/capability.h
 CONMON_EXIT_S = 5.0  # how long conmon may take to go after its container was removed
@@ -157,9 +156,10 @@ class Podman(EngineRuntime):
             subprocess.run([*prefix, "podman", "rm", "--force", "--time", "0", name], capture_output=True,
                            pass_fds=fds, timeout=60)
         try:
-            psutil.Process(int((files / "conmon.pid").read_text().strip())).wait(timeout=CONMON_EXIT_S)
-        except (OSError, ValueError, psutil.Error):
-            pass  # no conmon started, or it is gone already (or still there: the leak checks and bench clean see it)
+            # Still there after the wait: the leak checks and bench clean see it.
+            wait_exited(int((files / "conmon.pid").read_text().strip()), CONMON_EXIT_S)
+        except (OSError, ValueError):
+            pass  # no conmon started
         for path in files.iterdir():
             path.unlink()
         files.rmdir()
