@@ -68,8 +68,31 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
     return out.stdout
 
 
+# What apt's answer depends on: its package lists, its pinning, what dpkg has installed.
+APT_STATE = (Path("/var/lib/apt/lists"), Path("/etc/apt/preferences.d"), Path("/var/lib/dpkg/status"))
+_candidates: dict[tuple[int, ...], str] = {}
+
+
+def _apt_state() -> tuple[int, ...]:
+    """The change times of APT_STATE: a new tuple whenever `apt-get update` or an install could change the answer."""
+    return tuple(path.stat().st_mtime_ns if path.exists() else 0 for path in APT_STATE)
+
+
 def candidate_version() -> str:
-    """The version of ``linux-image-cloud-amd64`` apt would fetch, from the local package lists."""
+    """The version of ``linux-image-cloud-amd64`` apt would fetch, from the local package lists.
+
+    Remembered for as long as apt's state stays as it was: one `apt-cache show`
+    takes about a second where the binary package cache is off (Docker-made
+    Debian images turn it off), and every VM runtime asks once per scenario.
+    """
+    state = _apt_state()
+    if state not in _candidates:
+        _candidates.clear()
+        _candidates[state] = _ask_apt()
+    return _candidates[state]
+
+
+def _ask_apt() -> str:
     try:
         out = subprocess.run(["apt-cache", "show", "--no-all-versions", META_PACKAGE],
                              capture_output=True, text=True, timeout=60)

@@ -5,6 +5,7 @@ No root, no libvirt, no boot: the real boots are in tests/integration/test_libvi
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -22,6 +23,7 @@ from runtimes.vm.libvirt import LibvirtVM
 from runtimes.vm.console import boot_phases, guest_memory, parse_guest_line
 from runtimes.vm.domain import DomainSpec, domain_xml, kernel_cmdline
 from runtimes.vm.guest import S_IFCHR, S_IFDIR, S_IFLNK, S_IFREG, CpioEntry, cpio_newc
+from runtimes.vm import guest_kernel
 from runtimes.vm.guest_kernel import _versioned_dependency
 
 
@@ -100,6 +102,24 @@ def test_the_initramfs_is_a_newc_archive_the_cpio_tool_reads(tmp_path: Path) -> 
 
 def test_the_versioned_kernel_package_is_read_from_the_meta_package() -> None:
     assert _versioned_dependency("linux-image-6.1.0-56-cloud-amd64 (= 6.1.192-2)") == "linux-image-6.1.0-56-cloud-amd64"
+
+
+def test_apt_is_asked_for_the_kernel_version_again_only_once_its_state_changed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each VM runtime asks at every scenario's set-up; one real `apt-cache show` can take a second."""
+    if shutil.which("apt-cache") is None:
+        pytest.skip("needs apt-cache (a Debian/Ubuntu host)")
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    monkeypatch.setattr(guest_kernel, "APT_STATE", (lists, tmp_path / "absent"))
+    asked = []
+    real = guest_kernel._ask_apt
+    monkeypatch.setattr(guest_kernel, "_ask_apt", lambda: asked.append(1) or real())
+    first = guest_kernel.candidate_version()
+    assert guest_kernel.candidate_version() == first and len(asked) == 1
+    stat = lists.stat()
+    os.utime(lists, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # what `apt-get update` does to it
+    assert guest_kernel.candidate_version() == first and len(asked) == 2
 
 
 def test_guest_lines_are_parsed_and_others_ignored() -> None:
