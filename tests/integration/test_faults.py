@@ -335,13 +335,15 @@ def _libvirtd() -> psutil.Process | None:
 
 
 def _start_libvirtd(timeout_s: float = 60) -> None:
-    """As scripts/provision does (no systemd here): `libvirtd -d`, then wait until it answers."""
+    """As scripts/provision does (no systemd here): libvirtd under `tini -s`, then wait until it answers."""
     import libvirt
 
     from runtimes.vm.libvirt import connect
 
     if _libvirtd() is None:
-        subprocess.run(["libvirtd", "-d"], check=True)
+        # setsid --fork: not a child of this test, which would own it (and leak it) otherwise
+        subprocess.run(["setsid", "--fork", "tini", "-s", "--", "libvirtd"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
