@@ -104,7 +104,7 @@ class LibvirtVM(Runtime):
     # Every run boots a VM (seconds under emulation), so the scenarios' tens
     # of runs would take most of an hour: fewer runs, said in the report.
     max_repetitions = 15
-    max_quick_repetitions = 2
+    max_quick_repetitions = 1
     max_quick_warmups = 0  # --quick: a check; every boot costs seconds under emulation
 
     @classmethod
