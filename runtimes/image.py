@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from runtimes.kernel.errors import ImageError
+from runtimes.kernel.messages import say
 from runtimes.kernel.build import CFLAGS, compile_static, compiler_version
 from runtimes.kernel.paths import cache_dir
 from runtimes.probe import PATH_IN_IMAGE
@@ -78,7 +79,7 @@ def _is_static_elf(path: Path) -> bool:
 def workload_sources() -> tuple[Path, ...]:
     """The probe's source files: every *.c and *.h in bench/workload, sorted by name."""
     if not (WORKLOAD_DIR / "probe.c").is_file():
-        raise ImageError(f"image: probe source missing at {WORKLOAD_DIR / 'probe.c'}")
+        raise ImageError(say("image.no-probe-source", path=str(WORKLOAD_DIR / "probe.c")))
     return tuple(sorted([*WORKLOAD_DIR.glob("*.c"), *WORKLOAD_DIR.glob("*.h")], key=lambda f: f.name))
 
 
@@ -90,9 +91,9 @@ def _sha256_sources(files: tuple[Path, ...]) -> str:
 def build_inputs() -> dict[str, str]:
     """Everything the image is made from, as strings; its hash is the cache key."""
     if not BUSYBOX.is_file():
-        raise ImageError(f"image: {BUSYBOX} not found; run: sudo apt-get install busybox-static")
+        raise ImageError(say("image.no-busybox", path=str(BUSYBOX)))
     if not _is_static_elf(BUSYBOX):
-        raise ImageError(f"image: {BUSYBOX} is dynamically linked; run: sudo apt-get install busybox-static")
+        raise ImageError(say("image.busybox-dynamic", path=str(BUSYBOX)))
     return {
         "layout": LAYOUT_VERSION,
         "busybox_sha256": _sha256_file(BUSYBOX),

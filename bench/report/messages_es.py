@@ -150,6 +150,41 @@ ES_MESSAGES: dict[str, str] = {
     "accel.kvm-fails": "{device} existe, pero un arranque de prueba con KVM falló ({reason}), así que QEMU emula la "
                        "CPU por software",
     "accel.probe-boot": "arranque de prueba",
+    # -- building what a runtime needs: the image, compiled helpers, the VMs' kernel and disk ----------------
+    "image.no-probe-source": "imagen: falta el código fuente de la sonda en {path}",
+    "image.no-busybox": "imagen: no se encuentra {path}; ejecute: sudo apt-get install busybox-static",
+    "image.busybox-dynamic": "imagen: {path} está enlazado dinámicamente; ejecute: sudo apt-get install busybox-static",
+    "build.gcc-unusable": "compilación: gcc no se puede usar ({said}); ejecute: sudo scripts/provision",
+    "build.no-gcc": "compilación: no se encuentra gcc; ejecute: sudo scripts/provision",
+    "build.compile-failed": "compilación: falló la compilación de {name}: {said} (¿está instalado libc6-dev? "
+                            "ejecute: sudo scripts/provision)",
+    "guest-kernel.tool-failed": "núcleo invitado de libvirt: {tool} falló ({said}); ejecute: sudo scripts/provision",
+    "guest-kernel.fetch-failed": "núcleo invitado de libvirt: `{command}` falló: {said} (¿se alcanza el archivo de "
+                                 "Debian? pruebe: sudo apt-get update)",
+    "guest-kernel.no-apt": "núcleo invitado de libvirt: apt-cache no se puede usar ({said}); la VM necesita un "
+                           "anfitrión Debian/Ubuntu",
+    "guest-kernel.unknown-package": "núcleo invitado de libvirt: apt no conoce el paquete {package}; ejecute: sudo "
+                                    "apt-get update",
+    "guest-kernel.no-dependency": "núcleo invitado de libvirt: {package} no depende de ningún paquete linux-image "
+                                  "('{depends}')",
+    "guest-kernel.not-elf64": "núcleo invitado de libvirt: un módulo no es un fichero ELF de 64 bits",
+    "guest-kernel.unreadable-module": "núcleo invitado de libvirt: no se puede leer el módulo {module} (solo se "
+                                      "admiten .ko y .ko.xz)",
+    "guest-kernel.module-cycle": "núcleo invitado de libvirt: ciclo de dependencias entre módulos: {cycle}",
+    "guest-kernel.module-missing": "núcleo invitado de libvirt: el módulo {module} no está en el paquete del núcleo",
+    "guest-disk.no-mke2fs": "disco invitado de libvirt: no se encuentra mke2fs; ejecute: sudo apt-get install "
+                            "e2fsprogs",
+    "guest-disk.mkfs-failed": "disco invitado de libvirt: mkfs.ext4 -d falló: {said}",
+    "microvm.download-failed": "microvm: apt-get download {package} falló: {said} (¿se alcanza el archivo de "
+                               "Debian? pruebe: sudo apt-get update)",
+    # -- vz preparando un CT: su disco, su red, su nombre ---------------------------------------------------------
+    "vz.no-mkfs": "no se encuentra mkfs.ext4: sudo apt-get install e2fsprogs (o sudo scripts/provision)",
+    "vz.mkfs-failed": "mkfs.ext4 {path}: {said}",
+    "vz.no-net-tool": "no se encuentra {tool}: sudo apt-get install iproute2 util-linux (o sudo scripts/provision)",
+    "vz.ip-failed": "{what}: ip: {said}",
+    "vz.sysctl-failed": "{key} = {value}: {said}",
+    "vz.link-del-failed": "CT {ctid}: ip link del {device}: {said}",
+    "vz.hostname-not-written": "el nombre del equipo está puesto, pero no escrito: {said}",
 }
 
 # The fixed words a session stores as plain text, looked up whole (no pattern): the labels of the Tools column

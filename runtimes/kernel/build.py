@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes.kernel.errors import ImageError
+from runtimes.kernel.messages import say
 from runtimes.kernel.paths import cache_dir
 
 CFLAGS = ("-O2", "-static", "-Wall", "-Wextra", "-Werror")
@@ -28,7 +29,7 @@ def compiler_version() -> str:
     try:
         out = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as err:
-        raise ImageError(f"build: gcc not usable ({err}); run: sudo scripts/provision") from None
+        raise ImageError(say("build.gcc-unusable", said=str(err))) from None
     return out.splitlines()[0]
 
 
@@ -42,7 +43,7 @@ def compiler_identity() -> str:
     """
     gcc = shutil.which("gcc")
     if gcc is None:
-        raise ImageError("build: gcc not found; run: sudo scripts/provision")
+        raise ImageError(say("build.no-gcc"))
     real = os.path.realpath(gcc)
     st = os.stat(real)
     return f"{real} {st.st_size} {st.st_mtime_ns}"
@@ -79,8 +80,7 @@ def compile_static(sources: Path | Sequence[Path], name: str, cache: Path | None
         cc = subprocess.run(["gcc", *CFLAGS, "-o", tmp, *c_files], capture_output=True, text=True)
         if cc.returncode != 0:
             first = (cc.stderr.strip().splitlines() or ["no output"])[0]
-            raise ImageError(f"build: compiling {name} failed: {first} "
-                             "(is libc6-dev installed? run: sudo scripts/provision)")
+            raise ImageError(say("build.compile-failed", name=name, said=first))
         os.chmod(tmp, 0o755)
         os.replace(tmp, target)  # atomic: a concurrent build of the same key is as good
         _write_atomically(stamp, identity)  # after the binary: a stamp never names a missing or partial one

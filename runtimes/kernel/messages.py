@@ -244,4 +244,35 @@ ENGLISH: dict[str, str] = {
     "accel.kvm-fails": "{device} exists but a probe boot under KVM failed ({reason}), so QEMU emulates the CPU "
                        "in software",
     "accel.probe-boot": "probe boot",                                     # the probe boot's own instance
+    # -- building what a runtime needs: the image, compiled helpers, the VMs' kernel and disk ----------------
+    "image.no-probe-source": "image: probe source missing at {path}",    # runtimes/image.py
+    "image.no-busybox": "image: {path} not found; run: sudo apt-get install busybox-static",
+    "image.busybox-dynamic": "image: {path} is dynamically linked; run: sudo apt-get install busybox-static",
+    "build.gcc-unusable": "build: gcc not usable ({said}); run: sudo scripts/provision",  # runtimes/kernel/build.py
+    "build.no-gcc": "build: gcc not found; run: sudo scripts/provision",
+    "build.compile-failed": "build: compiling {name} failed: {said} (is libc6-dev installed? run: sudo "
+                            "scripts/provision)",
+    "guest-kernel.tool-failed": "libvirt guest kernel: {tool} failed ({said}); run: sudo scripts/provision",
+    "guest-kernel.fetch-failed": "libvirt guest kernel: `{command}` failed: {said} (is the Debian archive "
+                                 "reachable? try: sudo apt-get update)",  # runtimes/vm/guest_kernel.py
+    "guest-kernel.no-apt": "libvirt guest kernel: apt-cache not usable ({said}); the VM needs a Debian/Ubuntu host",
+    "guest-kernel.unknown-package": "libvirt guest kernel: apt knows no package {package}; run: sudo apt-get update",
+    "guest-kernel.no-dependency": "libvirt guest kernel: {package} depends on no linux-image package ('{depends}')",
+    "guest-kernel.not-elf64": "libvirt guest kernel: a module is not a 64-bit ELF file",
+    "guest-kernel.unreadable-module": "libvirt guest kernel: cannot read module {module} (only .ko and .ko.xz are "
+                                      "supported)",
+    "guest-kernel.module-cycle": "libvirt guest kernel: module dependency cycle: {cycle}",
+    "guest-kernel.module-missing": "libvirt guest kernel: module {module} not found in the kernel package",
+    "guest-disk.no-mke2fs": "libvirt guest disk: mke2fs not found; run: sudo apt-get install e2fsprogs",  # vm/guest.py
+    "guest-disk.mkfs-failed": "libvirt guest disk: mkfs.ext4 -d failed: {said}",
+    "microvm.download-failed": "microvm: apt-get download {package} failed: {said} (is the Debian archive "
+                               "reachable? try: sudo apt-get update)",  # runtimes/peers/microvm.py
+    # -- vz setting a CT up: its disk, its network, its hostname (runtimes/openvz/disk.py, net.py, join.py) --------
+    "vz.no-mkfs": "mkfs.ext4 not found: sudo apt-get install e2fsprogs (or sudo scripts/provision)",
+    "vz.mkfs-failed": "mkfs.ext4 {path}: {said}",
+    "vz.no-net-tool": "{tool} not found: sudo apt-get install iproute2 util-linux (or sudo scripts/provision)",
+    "vz.ip-failed": "{what}: ip: {said}",
+    "vz.sysctl-failed": "{key} = {value}: {said}",
+    "vz.link-del-failed": "CT {ctid}: ip link del {device}: {said}",
+    "vz.hostname-not-written": "the hostname is set, but not written: {said}",
 }

@@ -34,6 +34,7 @@ import tempfile
 from pathlib import Path
 
 from runtimes.kernel import linux, rootfs
+from runtimes.kernel.messages import say
 from runtimes.openvz.errors import VzError
 
 READY_MARKER = "/run/vz-ready"
@@ -196,7 +197,7 @@ def _mkfs(path: Path, root: Path, ctid: int) -> None:
     try:
         done = subprocess.run(argv, capture_output=True, text=True)
     except FileNotFoundError:
-        raise VzError("mkfs.ext4 not found: sudo apt-get install e2fsprogs (or sudo scripts/provision)") from None
+        raise VzError(say("vz.no-mkfs")) from None
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise VzError(f"mkfs.ext4 {path}: {first}")
+        raise VzError(say("vz.mkfs-failed", path=str(path), said=first))

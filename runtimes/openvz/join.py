@@ -152,6 +152,6 @@ def set_hostname(name: str) -> None:
     try:
         disk.write_in_root(root_fd, "/etc/hostname", name + "\n")
     except OSError as err:
-        raise VzError(f"the hostname is set, but not written: {disk.why_not_written('/etc/hostname', err)}") from None
+        raise VzError(say("vz.hostname-not-written", said=disk.why_not_written("/etc/hostname", err))) from None
     finally:
         os.close(root_fd)

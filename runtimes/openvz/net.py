@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from runtimes.openvz.config import HOST_ADDRESS
+from runtimes.kernel.messages import say
 from runtimes.openvz.errors import VzError
 
 CT_DEVICE = "eth0"
@@ -51,10 +52,10 @@ def _batch(commands: Sequence[str], netns_of: int | None = None, what: str = "")
     try:
         done = subprocess.run(argv, input="\n".join(commands) + "\n", capture_output=True, text=True)
     except FileNotFoundError as err:
-        raise VzError(f"{err.filename} not found: sudo apt-get install iproute2 util-linux (or sudo scripts/provision)") from None
+        raise VzError(say("vz.no-net-tool", tool=str(err.filename))) from None
     if done.returncode != 0:
         lines = [ln for ln in done.stderr.strip().splitlines() if not ln.startswith("Command failed")]
-        raise VzError(f"{what}: ip: {(lines or ['failed'])[0]}")
+        raise VzError(say("vz.ip-failed", what=what, said=(lines or ["failed"])[0]))
 
 
 def _host_routes(device: str, ips: Sequence[str], verb: str) -> list[str]:
@@ -116,7 +117,8 @@ def _write_sysctl(name: str, value: str) -> None:
     try:
         Path("/proc/sys/net", name).write_text(value)
     except OSError as err:
-        raise VzError(f"net.{name.replace('/', '.')} = {value}: {os.strerror(err.errno)}") from None
+        raise VzError(say("vz.sysctl-failed", key=f"net.{name.replace('/', '.')}", value=str(value),
+                          said=os.strerror(err.errno))) from None
 
 
 def loose_rp_filter() -> bool:
@@ -152,4 +154,4 @@ def remove(ctid: int) -> None:
     if exists(device):
         done = subprocess.run(["ip", "link", "del", device], capture_output=True, text=True)
         if done.returncode != 0 and exists(device):  # it may have vanished with the CT's namespace meanwhile
-            raise VzError(f"CT {ctid}: ip link del {device}: {done.stderr.strip()}")
+            raise VzError(say("vz.link-del-failed", ctid=ctid, device=device, said=done.stderr.strip()))

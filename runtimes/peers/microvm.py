@@ -109,8 +109,7 @@ def _mmio_modules(kernel: Kernel, into: Path) -> list[Path]:
         debs = list(work.glob(f"{kernel.package}_*.deb"))
         if done.returncode != 0 or not debs:
             said = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise ImageError(f"microvm: apt-get download {kernel.package} failed: {said} "
-                             "(is the Debian archive reachable? try: sudo apt-get update)")
+            raise ImageError(say("microvm.download-failed", package=kernel.package, said=said))
         tree = work / "tree"
         subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(tree)], check=True, capture_output=True)
         index = module_index(tree / "lib" / "modules" / kernel.release / "kernel")

@@ -175,7 +175,7 @@ def _mkfs_version() -> str:
     try:
         out = subprocess.run(["mke2fs", "-V"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        raise ImageError("libvirt guest disk: mke2fs not found; run: sudo apt-get install e2fsprogs") from None
+        raise ImageError(say("guest-disk.no-mke2fs")) from None
     return (out.stderr or out.stdout).splitlines()[0]
 
 
@@ -192,7 +192,7 @@ def make_disk(image: Image, path: Path, work: Path) -> None:
             "-E", "lazy_itable_init=0,lazy_journal_init=0", str(path), f"{DISK_SIZE_MIB}M"]
     out = subprocess.run(argv, capture_output=True, text=True)
     if out.returncode != 0:
-        raise ImageError(f"libvirt guest disk: mkfs.ext4 -d failed: {out.stderr.strip()}")
+        raise ImageError(say("guest-disk.mkfs-failed", said=out.stderr.strip()))
     shutil.rmtree(root)
 
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from runtimes.kernel.errors import ImageError
+from runtimes.kernel.messages import say
 from runtimes.kernel.paths import cache_dir
 
 META_PACKAGE = "linux-image-cloud-amd64"
@@ -60,11 +61,10 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
     try:
         out = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise ImageError(f"libvirt guest kernel: {argv[0]} failed ({err}); run: sudo scripts/provision") from None
+        raise ImageError(say("guest-kernel.tool-failed", tool=argv[0], said=str(err))) from None
     if out.returncode != 0:
         last = (out.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ImageError(f"libvirt guest kernel: `{' '.join(argv)}` failed: {last} "
-                         "(is the Debian archive reachable? try: sudo apt-get update)")
+        raise ImageError(say("guest-kernel.fetch-failed", command=" ".join(argv), said=last))
     return out.stdout
 
 
@@ -97,11 +97,11 @@ def _ask_apt() -> str:
         out = subprocess.run(["apt-cache", "show", "--no-all-versions", META_PACKAGE],
                              capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
-        raise ImageError(f"libvirt guest kernel: apt-cache not usable ({err}); the VM needs a Debian/Ubuntu host") from None
+        raise ImageError(say("guest-kernel.no-apt", said=str(err))) from None
     for line in out.stdout.splitlines():
         if line.startswith("Version:"):
             return line.split(":", 1)[1].strip()
-    raise ImageError(f"libvirt guest kernel: apt knows no package {META_PACKAGE}; run: sudo apt-get update")
+    raise ImageError(say("guest-kernel.unknown-package", package=META_PACKAGE))
 
 
 def cached_kernel(cache: Path | None = None) -> Kernel | None:
@@ -195,7 +195,7 @@ def _versioned_dependency(depends: str) -> str:
         name = alternative.strip().split(" ")[0]
         if name.startswith("linux-image-"):
             return name
-    raise ImageError(f"libvirt guest kernel: {META_PACKAGE} depends on no linux-image package ({depends!r})")
+    raise ImageError(say("guest-kernel.no-dependency", package=META_PACKAGE, depends=depends))
 
 
 # -- modules ---------------------------------------------------------------------
@@ -216,7 +216,7 @@ def module_index(tree: Path) -> dict[str, Path]:
 def _elf_section(data: bytes, wanted: str) -> bytes:
     """The bytes of one section of a 64-bit little-endian ELF file (elf(5))."""
     if data[:4] != b"\x7fELF" or data[4] != 2:
-        raise ImageError("libvirt guest kernel: a module is not a 64-bit ELF file")
+        raise ImageError(say("guest-kernel.not-elf64"))
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
 
@@ -241,7 +241,7 @@ def module_bytes(path: Path) -> bytes:
         return lzma.decompress(raw)
     if path.name.endswith(".ko"):
         return raw
-    raise ImageError(f"libvirt guest kernel: cannot read module {path.name} (only .ko and .ko.xz are supported)")
+    raise ImageError(say("guest-kernel.unreadable-module", module=path.name))
 
 
 def module_depends(elf: bytes) -> list[str]:
@@ -260,9 +260,9 @@ def load_order(index: dict[str, Path], wanted: Iterable[str]) -> list[str]:
         if name in order:
             return
         if name in path:
-            raise ImageError(f"libvirt guest kernel: module dependency cycle: {' → '.join([*path, name])}")
+            raise ImageError(say("guest-kernel.module-cycle", cycle=" → ".join([*path, name])))
         if name not in index:
-            raise ImageError(f"libvirt guest kernel: module {name} not found in the kernel package")
+            raise ImageError(say("guest-kernel.module-missing", module=name))
         for dep in module_depends(module_bytes(index[name])):
             visit(dep, (*path, name))
         order.append(name)
