@@ -98,7 +98,7 @@ def cli() -> None:
 @click.option("-r", "--runtime", "runtimes", multiple=True, type=click.Choice(runtime_names()),
               help="run only these runtimes (repeatable); native always runs as the baseline")
 @click.option("-n", "--repetitions", type=click.IntRange(1, 10_000), help="measured runs per runtime (overrides the scenario)")
-@click.option("--quick", is_flag=True, help="few, small runs: a check in two minutes or less, not for conclusions")
+@click.option("--quick", is_flag=True, help="few, small runs: a check in minutes, not for conclusions")
 @_scenarios_option
 @_no_report_option
 @_lang_option

@@ -131,7 +131,7 @@ class Qemu(Runtime):
               "probe; READY is read from the serial console, 'exited' is the guest powered off and QEMU gone. "
               "Limits: memory sets the guest's RAM, cpus its vCPUs (rounded up); pids are not enforced")
     # Every run boots a VM, as the libvirt runtime's do: the same cap, so the two compare run for run;
-    # with --quick one run per scenario (after its warm-ups), so a quick run of everything stays near two minutes.
+    # with --quick one run per scenario (after its warm-ups), to keep a quick run of everything short.
     max_repetitions = 15
     max_quick_repetitions = 1
     max_quick_warmups = 0  # --quick: a check; every boot costs seconds under emulation
