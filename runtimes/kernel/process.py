@@ -49,8 +49,8 @@ def wait_exited(pid: int, timeout_s: float) -> bool:
     """Wait up to ``timeout_s`` for a process that is not our child to exit; False if it still runs.
 
     A zombie counts as exited: it has done all it will do, and only its parent
-    can make it go. That parent may be an init that reaps late (this suite's
-    CI machines have one that takes a second or more), and waiting for the PID
+    can make it go. That parent may be an init that reaps late (the development
+    machine's PID 1 takes a second or more), and waiting for the PID
     to vanish, as psutil's wait does for a non-child, would charge that second
     to whatever ran last.
     """
