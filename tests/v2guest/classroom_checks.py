@@ -24,7 +24,10 @@ STORE = REPORTS / "isobench.sqlite"
 
 def bench(*args: str) -> str:
     out = subprocess.run([sys.executable, "-m", "bench", *args], capture_output=True, text=True, timeout=1200)
-    assert out.returncode == 0, f"bench {' '.join(args)} exited {out.returncode}: {out.stderr.strip()[-400:]}"
+    if out.returncode != 0:
+        # The last line (the error itself) first: the CHECK line is cut at 300 characters.
+        lines = out.stderr.strip().splitlines() or ["(nothing on stderr)"]
+        raise AssertionError(f"bench {args[0]} exited {out.returncode}: {lines[-1]} | " + " / ".join(lines[-6:-1]))
     return out.stdout
 
 
