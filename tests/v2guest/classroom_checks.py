@@ -31,6 +31,11 @@ def bench(*args: str) -> str:
     return out.stdout
 
 
+def the_hosts_tmp_is_kept(kept: Path) -> None:
+    # The repository, and files of earlier tests, may live in the host's /tmp: boot must not empty it.
+    assert kept.exists(), f"the guest's boot removed {kept} from the host's /tmp"
+
+
 def runs_in_the_guest() -> None:
     bench("run", "startup", "--quick", *(a for name in RUNTIMES for a in ("-r", name)), "--reports", str(REPORTS))
 
@@ -60,6 +65,7 @@ def the_store_renders_again() -> None:
 
 def main() -> None:
     print(f"CHECK pid1 {Path('/proc/1/comm').read_text().strip()}", flush=True)
+    report("the_hosts_tmp_is_kept", lambda: the_hosts_tmp_is_kept(Path(sys.argv[1])))
     report("runs_in_the_guest", runs_in_the_guest)
     for check in (the_session_says_systemd_and_cgroup_v2, every_runtime_has_figures, the_store_renders_again):
         report(check.__name__, check)

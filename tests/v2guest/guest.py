@@ -62,7 +62,7 @@ poweroff -f
 # The same guest with systemd as PID 1, as in the classroom VM: the host's root, read-only over
 # virtiofs, under a tmpfs overlay so systemd can write; only basic.target and the check's
 # service start (not the host's other enabled services), the host's fstab is ignored, and
-# systemd-tmpfiles keeps /tmp as it is (a CI clone lives there).
+# systemd-tmpfiles leaves the host's /tmp as it is.
 INIT_SYSTEMD = """#!/bin/sh
 mount -t proc proc /proc
 mount -t devtmpfs dev /dev
@@ -75,7 +75,8 @@ mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay 
     || {{ echo "GUEST overlay mount failed"; poweroff -f; }}
 mkdir -p /newroot/etc/systemd/system
 cp /units/* /newroot/etc/systemd/system/
-# Debian's tmp.conf (D /tmp) empties /tmp at boot; the repository may live under the host's /tmp.
+# Debian's tmp.conf (D /tmp) empties /tmp at boot: a walk of the host's /tmp (earlier tests' files, maybe
+# the repository) that holds a virtiofsd descriptor per file, until virtiofsd's open-file limit is hit.
 mkdir -p /newroot/etc/tmpfiles.d
 echo "d /tmp 1777 root root -" > /newroot/etc/tmpfiles.d/tmp.conf
 cp /command /newroot/etc/isobench-guest-command
