@@ -32,8 +32,9 @@ def test_systemd_is_pid_1_in_the_guest(guest_lines: list[str]) -> None:
     assert "CHECK pid1 systemd" in guest_lines
 
 
-@pytest.mark.parametrize("check", ["the_hosts_tmp_is_kept", "runs_in_the_guest", "the_session_says_systemd_and_cgroup_v2",
-                                   "every_runtime_has_figures", "the_store_renders_again"])
+@pytest.mark.parametrize("check", ["the_hosts_tmp_is_kept", "runs_in_the_guest",
+                                   "the_session_says_systemd_and_cgroup_v2", "every_runtime_has_figures",
+                                   "the_store_renders_again"])
 def test_classroom_check_passes_under_systemd(guest_lines: list[str], check: str) -> None:
     line = next((l for l in guest_lines if l.split()[1] == check), f"CHECK {check} missing")
     assert line == f"CHECK {check} ok", line
